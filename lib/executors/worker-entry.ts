@@ -1,0 +1,71 @@
+/**
+ * The code a tinypool worker thread runs. It imports the module that defined a stage (once per
+ * module and thread), finds the stage's function by name in the registry that module's `stage()`
+ * calls filled, and calls it. Importing the module must not start its pipeline again: the
+ * registry marks this thread as a worker, so `run()` and `start()` there are inert.
+ */
+import { types } from 'node:util';
+import Tinypool from 'tinypool';
+import { enterWorker, lookup } from '../stage/registry.js';
+import { workerFailure, type WorkerFailure, type WorkerTask } from './worker-protocol.js';
+
+// A stage that calls process.exit() would end this thread with its task unanswered; make it a
+// failure of that stage instead, and keep the thread.
+process.exit = ((code?: number | string | null) => {
+  throw new Error(
+    `process.exit(${code ?? ''}) was called by a stage running in a worker thread. ` +
+      'Throw an error to fail the stage instead.',
+  );
+}) as typeof process.exit;
+
+const loaded = new Map<string, Promise<void>>();
+
+export default async function runStage(task: WorkerTask): Promise<unknown> {
+  let loading = loaded.get(task.module);
+  if (!loading) loaded.set(task.module, (loading = load(task.module)));
+  await loading;
+  const definition = lookup(task.module, task.name);
+  if (definition === undefined) {
+    return failure('STAGE_NOT_FOUND', `importing its module defines no stage() named "${task.name}"`);
+  }
+  if (definition === 'ambiguous' || !definition.fn) {
+    return failure('STAGE_NOT_FOUND', `its module defines more than one stage() named "${task.name}"`);
+  }
+  const result = await definition.fn(...task.args);
+  // Buffers are moved to the main thread, not copied.
+  return types.isArrayBuffer(result) || types.isArrayBufferView(result) ? Tinypool.move(result) : result;
+}
+
+// Resolves when the module finished loading, or when its top level reached a pipeline's start():
+// there it waits forever (start() is inert in a worker), but every stage() above it has run.
+async function load(module: string): Promise<void> {
+  if (typeScriptFile.test(module)) await registerTypeScript();
+  return new Promise<void>((resolve, reject) => {
+    enterWorker(resolve);
+    import(module).then(
+      () => resolve(),
+      (cause: unknown) =>
+        reject(
+          new Error(
+            `A worker thread could not import ${module}: ${cause instanceof Error ? cause.message : String(cause)}`,
+            { cause },
+          ),
+        ),
+    );
+  });
+}
+
+const typeScriptFile = /\.[cm]?tsx?$/;
+let typeScript: Promise<void> | undefined;
+
+// tsx registers its loader on the main thread only; a worker importing a .ts stage module needs
+// its own registration (once per thread).
+function registerTypeScript(): Promise<void> {
+  return (typeScript ??= import('tsx/esm/api').then(({ register }) => {
+    register();
+  }));
+}
+
+function failure(code: WorkerFailure['code'], detail: string): WorkerFailure {
+  return { [workerFailure]: true, code, detail };
+}

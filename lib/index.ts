@@ -1,0 +1,54 @@
+/**
+ * tsdags: a lightweight, local-first DAG engine for TypeScript.
+ *
+ * Glossary:
+ * - stage: one unit of work, a node of the DAG; made by a `stage(fn)` factory or a `Stage` subclass.
+ * - pipeline: a DAG of stages; `.after()` and stage arguments are its edges.
+ * - run: one execution of a pipeline, with its events, its stages' results and its end.
+ * - executor: where a stage runs: a worker thread (default for function stages) or the main thread.
+ * - store: where run records and results are kept (coming with resumable runs).
+ *
+ * @packageDocumentation
+ */
+
+// Building pipelines
+export { stage } from './stage/stage-factory.js';
+export type { Input, StageArg, StageFactory } from './stage/stage-factory.js';
+export { Stage } from './stage/stage.js';
+export type { StageContext, StageLogger, StageOptions, Thread } from './stage/stage.js';
+export { Pipeline } from './pipeline.js';
+export type { PipelineOptions, RunOptions } from './pipeline.js';
+export type { Graph } from './graph/graph.js';
+
+// Running them
+export { Run } from './run/run.js';
+export { RunResult } from './run/run-result.js';
+export type { StageResult } from './run/run-result.js';
+export type {
+  RunDoneEvent,
+  RunEvent,
+  RunStartEvent,
+  RunStatus,
+  StageCancelEvent,
+  StageDoneEvent,
+  StageErrorEvent,
+  StageReadyEvent,
+  StageSkipEvent,
+  StageStartEvent,
+  StageStatus,
+} from './run/events.js';
+
+// Errors
+export {
+  CancelledError,
+  CycleError,
+  DuplicateStageError,
+  EmptyInputError,
+  InternalError,
+  RunFailedError,
+  StageFailedError,
+  StageNotFoundError,
+  StageSkippedError,
+  TsdagsError,
+  UncloneableValueError,
+} from './errors.js';

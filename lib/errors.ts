@@ -49,7 +49,9 @@ export class StageFailedError extends TsdagsError {
   readonly attempt: number;
 
   constructor(stage: string, attempt: number, cause: unknown) {
-    super('STAGE_FAILED', `Stage "${stage}" failed on attempt ${attempt}: ${describeCause(cause)}`, { cause });
+    super('STAGE_FAILED', `Stage "${stage}" failed on attempt ${attempt}: ${describeCause(cause)}`, {
+      cause,
+    });
     this.stage = stage;
     this.attempt = attempt;
   }
@@ -133,7 +135,10 @@ export class StageSkippedError extends TsdagsError {
 /** A broken invariant inside tsdags: a bug to report, never a user error. */
 export class InternalError extends TsdagsError {
   constructor(message: string) {
-    super('INTERNAL', `tsdags internal error: ${message}. Please report this with the pipeline that caused it.`);
+    super(
+      'INTERNAL',
+      `tsdags internal error: ${message}. Please report this with the pipeline that caused it.`,
+    );
   }
 }
 

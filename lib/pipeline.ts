@@ -65,7 +65,9 @@ export class Pipeline {
   /** Adds stages in order; upstream stages not added are added with their dependents. */
   addStages(stages: readonly Stage[]): this {
     if (!Array.isArray(stages)) {
-      throw new TypeError(`Expected an array of stages in pipeline.addStages(), got ${describeValue(stages)}.`);
+      throw new TypeError(
+        `Expected an array of stages in pipeline.addStages(), got ${describeValue(stages)}.`,
+      );
     }
     for (const s of stages) this.addStage(s);
     return this;

@@ -34,12 +34,19 @@ export class WorkerThreadExecutor implements Executor {
       throw new StageNotFoundError(
         attempt.name,
         definition.module,
-        definition.kind === 'function' ? 'the module that defines it is unknown' : 'class stages run on the main thread',
+        definition.kind === 'function'
+          ? 'the module that defines it is unknown'
+          : 'class stages run on the main thread',
       );
     }
     const lane = this.#freeLane();
     lane.busy = true;
-    const task: WorkerTask = { module: definition.module, name: definition.name, stage: attempt.name, args: attempt.args };
+    const task: WorkerTask = {
+      module: definition.module,
+      name: definition.name,
+      stage: attempt.name,
+      args: attempt.args,
+    };
     attempt.begin(lane.pool.threads[0]?.threadId ?? -1);
     let pending: Promise<unknown>;
     try {
@@ -76,7 +83,8 @@ export class WorkerThreadExecutor implements Executor {
 
   #freeLane(): Lane {
     for (const lane of this.#lanes) if (!lane.busy) return lane;
-    if (this.#lanes.length >= this.#cores) throw new Error('tsdags internal error: more worker stages than cores');
+    if (this.#lanes.length >= this.#cores)
+      throw new Error('tsdags internal error: more worker stages than cores');
     const pool = new Tinypool({ filename: workerEntry, minThreads: 1, maxThreads: 1, isolateWorkers: false });
     // A worker that fails with no task in flight must not crash the process: its next task reports it.
     pool.on('error', () => {});

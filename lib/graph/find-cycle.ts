@@ -5,7 +5,12 @@ import { InternalError } from '../errors.js';
  * dependency direction with the first repeated last: [a, b, c, a] for a -> b -> c -> a.
  * Every unordered stage has an unordered parent, so walking parents from one must repeat.
  */
-export function findCycle(ordered: Int32Array, n: number, parentStart: Int32Array, parents: Int32Array): number[] {
+export function findCycle(
+  ordered: Int32Array,
+  n: number,
+  parentStart: Int32Array,
+  parents: Int32Array,
+): number[] {
   const isOrdered = new Uint8Array(n);
   for (const i of ordered) isOrdered[i] = 1;
   const start = isOrdered.indexOf(0);

@@ -86,7 +86,9 @@ export class Engine {
       errors: new Map(),
     };
     this.#ready = new ReadyQueue(n, stageRanks(graph));
-    this.#threads = graph.stages.map((s) => options.executors[s.options.thread ?? options.thread ?? 'worker']);
+    this.#threads = graph.stages.map(
+      (s) => options.executors[s.options.thread ?? options.thread ?? 'worker'],
+    );
     this.done = new Promise<RunResult>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -144,7 +146,8 @@ export class Engine {
     const graph = this.#graph;
     const stage = graph.stages[i]!;
     const sources: Observable<unknown>[] = [];
-    for (let e = graph.parentStart[i]!; e < graph.parentStart[i + 1]!; e++) sources.push(signals[graph.parents[e]!]!);
+    for (let e = graph.parentStart[i]!; e < graph.parentStart[i + 1]!; e++)
+      sources.push(signals[graph.parents[e]!]!);
     const parentCount = sources.length;
     for (const ref of stage.refs) {
       if (ref instanceof Stage) continue;
@@ -193,12 +196,25 @@ export class Engine {
     state.finishedAt[i] = time;
     if (error instanceof UpstreamFailure) {
       state.status[i] = Code.Skipped;
-      this.#log.emit({ type: 'stage:skip', time, stage: name, reason: `upstream stage "${error.stage}" did not succeed` });
+      this.#log.emit({
+        type: 'stage:skip',
+        time,
+        stage: name,
+        reason: `upstream stage "${error.stage}" did not succeed`,
+      });
     } else {
       state.status[i] = Code.Failed;
       const failure = new StageFailedError(name, 0, error);
       state.errors.set(i, failure);
-      this.#log.emit({ type: 'stage:error', time, stage: name, attempt: 0, threadId: 0, durationMs: 0, error: failure });
+      this.#log.emit({
+        type: 'stage:error',
+        time,
+        stage: name,
+        attempt: 0,
+        threadId: 0,
+        durationMs: 0,
+        error: failure,
+      });
       if (this.#options.onError === 'stop') this.#stopped = true;
     }
     this.#settling.push(i);
@@ -229,7 +245,8 @@ export class Engine {
     } finally {
       this.#draining = false;
     }
-    if (this.#settled === this.#graph.stages.length || (this.#stopped && this.#inFlight === 0)) this.#finish();
+    if (this.#settled === this.#graph.stages.length || (this.#stopped && this.#inFlight === 0))
+      this.#finish();
   }
 
   #settle(i: number): void {
@@ -355,7 +372,12 @@ export class Engine {
     for (let i = 0; i < graph.stages.length; i++) {
       const status = state.status[i]!;
       if (status === Code.Failed) failed = true;
-      if (status === Code.Succeeded || status === Code.Failed || status === Code.Skipped || status === Code.Cancelled) {
+      if (
+        status === Code.Succeeded ||
+        status === Code.Failed ||
+        status === Code.Skipped ||
+        status === Code.Cancelled
+      ) {
         continue;
       }
       const name = graph.stages[i]!.name;
@@ -364,7 +386,12 @@ export class Engine {
         this.#log.emit({ type: 'stage:cancel', time, stage: name, attempt: 0 });
       } else {
         state.status[i] = Code.Skipped;
-        this.#log.emit({ type: 'stage:skip', time, stage: name, reason: 'the run stopped after a stage failed' });
+        this.#log.emit({
+          type: 'stage:skip',
+          time,
+          stage: name,
+          reason: 'the run stopped after a stage failed',
+        });
       }
     }
     // Late subscribers of run.output() of a stage that never ran get an error, not silence.
@@ -379,9 +406,15 @@ export class Engine {
     this.#signals = undefined;
     this.#inputs = undefined;
     const status: RunStatus = this.#isCancelled ? 'cancelled' : failed ? 'failed' : 'succeeded';
-    this.#log.emit({ type: 'run:done', time, runId: this.#options.runId, status, durationMs: time - this.#startedAt });
+    this.#log.emit({
+      type: 'run:done',
+      time,
+      runId: this.#options.runId,
+      status,
+      durationMs: time - this.#startedAt,
+    });
     this.#log.close();
-    const result = new RunResult(this.#options.runId, status, this.#startedAt, time, state);
+    const result = new RunResult(this.#options.runId, status, this.#startedAt, time, state, this.#log.events);
     const executors = new Set(Object.values(this.#options.executors));
     Promise.all([...executors].map((executor) => executor.close())).then(
       () => this.#resolve(result),
@@ -443,7 +476,9 @@ class StageAttempt implements Attempt {
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 function stageLogger(name: string): StageContext['log'] {

@@ -10,7 +10,8 @@ export function joinAll(sources: Observable<unknown>[]): Observable<unknown> {
   let level = sources;
   while (level.length > maxJoinWidth) {
     const next: Observable<unknown>[] = [];
-    for (let i = 0; i < level.length; i += maxJoinWidth) next.push(forkJoin(level.slice(i, i + maxJoinWidth)));
+    for (let i = 0; i < level.length; i += maxJoinWidth)
+      next.push(forkJoin(level.slice(i, i + maxJoinWidth)));
     level = next;
   }
   return forkJoin(level);

@@ -1,7 +1,7 @@
 import { StageFailedError, StageSkippedError, TsdagsError } from '../errors.js';
 import type { Graph } from '../graph/graph.js';
 import type { Stage } from '../stage/stage.js';
-import type { RunStatus, StageStatus } from './events.js';
+import type { RunEvent, RunStatus, StageStatus } from './events.js';
 
 /** One stage's record in a finished run. */
 export interface StageResult {
@@ -39,7 +39,15 @@ export const Code = {
   Cancelled: 6,
 } as const;
 
-const statusNames: StageStatus[] = ['pending', 'pending', 'pending', 'succeeded', 'failed', 'skipped', 'cancelled'];
+const statusNames: StageStatus[] = [
+  'pending',
+  'pending',
+  'pending',
+  'succeeded',
+  'failed',
+  'skipped',
+  'cancelled',
+];
 
 /** What a finished run reports: its status, each stage's record, and the stages' results. */
 export class RunResult {
@@ -47,12 +55,22 @@ export class RunResult {
   readonly status: RunStatus;
   readonly startedAt: number;
   readonly finishedAt: number;
+  /** Every event of the run, in order. */
+  readonly events: readonly RunEvent[];
   readonly #state: RunState;
   #stages: Record<string, StageResult> | undefined;
 
   /** @internal */
-  constructor(runId: string, status: RunStatus, startedAt: number, finishedAt: number, state: RunState) {
+  constructor(
+    runId: string,
+    status: RunStatus,
+    startedAt: number,
+    finishedAt: number,
+    state: RunState,
+    events: readonly RunEvent[],
+  ) {
     this.runId = runId;
+    this.events = events;
     this.status = status;
     this.startedAt = startedAt;
     this.finishedAt = finishedAt;
@@ -75,10 +93,18 @@ export class RunResult {
     return failed.map(([, error]) => error as StageFailedError);
   }
 
+  /** The graph the run ran. */
+  get graph(): Graph {
+    return this.#state.graph;
+  }
+
   /** A stage's result. Throws when the stage is not in the run or did not succeed. */
   output<T>(stage: Stage<T> | string): T {
     const state = this.#state;
-    const i = typeof stage === 'string' ? state.graph.stages.findIndex((s) => s.name === stage) : state.graph.indexOf(stage);
+    const i =
+      typeof stage === 'string'
+        ? state.graph.stages.findIndex((s) => s.name === stage)
+        : state.graph.indexOf(stage);
     const name = typeof stage === 'string' ? stage : stage.name;
     if (i < 0) {
       throw new TsdagsError(
@@ -87,7 +113,9 @@ export class RunResult {
       );
     }
     if (state.status[i] !== Code.Succeeded) {
-      throw state.errors.get(i) ?? new StageSkippedError(name, `its status is ${statusNames[state.status[i]!]}`);
+      throw (
+        state.errors.get(i) ?? new StageSkippedError(name, `its status is ${statusNames[state.status[i]!]}`)
+      );
     }
     return state.values[i] as T;
   }

@@ -26,7 +26,13 @@ export class Run {
   readonly #graph: Graph | undefined;
 
   /** @internal */
-  constructor(id: string, events: Observable<RunEvent>, done: Promise<RunResult>, engine?: Engine, graph?: Graph) {
+  constructor(
+    id: string,
+    events: Observable<RunEvent>,
+    done: Promise<RunResult>,
+    engine?: Engine,
+    graph?: Graph,
+  ) {
     this.id = id;
     this.events = events;
     this.done = done;
@@ -57,7 +63,9 @@ export class Run {
       if (!signal) return settled;
       return signal.pipe(
         catchError(() =>
-          throwError(() => engine.state.errors.get(i) ?? new StageSkippedError(stage.name, 'it did not succeed')),
+          throwError(
+            () => engine.state.errors.get(i) ?? new StageSkippedError(stage.name, 'it did not succeed'),
+          ),
         ),
       );
     });

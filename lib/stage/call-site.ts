@@ -14,7 +14,7 @@ const libraryRoot = new URL('../', import.meta.url).href;
 export function callerOutsideLibrary(): CallSite {
   const saved = Error.prepareStackTrace;
   const savedLimit = Error.stackTraceLimit;
-  let sites: NodeJS.CallSite[] = [];
+  let sites: NodeJS.CallSite[];
   try {
     // Raw V8 call sites give each frame's module URL as loaded, without source-map rewriting.
     Error.prepareStackTrace = (_error, callSites) => callSites;

@@ -89,6 +89,8 @@ export function stage<Args extends unknown[], Out>(
 /** @internal A stage made by a `stage()` factory: the engine calls its definition's function. */
 export class FunctionStage<Out> extends Stage<Out> {
   run(_ctx: StageContext): Out {
-    throw new TypeError(`Stage "${this.name}" is a function stage: the engine calls its function, not run().`);
+    throw new TypeError(
+      `Stage "${this.name}" is a function stage: the engine calls its function, not run().`,
+    );
   }
 }

@@ -7,11 +7,22 @@
 import { types } from 'node:util';
 import Tinypool from 'tinypool';
 import { enterWorker, lookup } from '../stage/registry.js';
-import { workerFailure, type WorkerFailure, type WorkerTask } from './worker-protocol.js';
+import { workerFailure, writeDeathNote, type WorkerFailure, type WorkerTask } from './worker-protocol.js';
 
 // A stage that calls process.exit() would end this thread with its task unanswered; make it a
-// failure of that stage instead, and keep the thread.
+// failure of that stage instead, and keep the thread. Outside a stage (tinypool shutting the
+// thread down, or Node ending it after an uncaught error) process.exit() keeps its meaning.
+const exit = process.exit.bind(process);
+let stagesRunning = 0;
+let dying = false;
+process.on('uncaughtExceptionMonitor', (error) => {
+  dying = true;
+  // tinypool failed to post a stage's result back: leave the lane a note saying so.
+  const note = (Tinypool.workerData as { deathNote?: SharedArrayBuffer } | undefined)?.deathNote;
+  if (note && error?.name === 'DataCloneError') writeDeathNote(note, error.message);
+});
 process.exit = ((code?: number | string | null) => {
+  if (stagesRunning === 0 || dying) return exit(code);
   throw new Error(
     `process.exit(${code ?? ''}) was called by a stage running in a worker thread. ` +
       'Throw an error to fail the stage instead.',
@@ -31,7 +42,13 @@ export default async function runStage(task: WorkerTask): Promise<unknown> {
   if (definition === 'ambiguous' || !definition.fn) {
     return failure('STAGE_NOT_FOUND', `its module defines more than one stage() named "${task.name}"`);
   }
-  const result = await definition.fn(...task.args);
+  stagesRunning++;
+  let result: unknown;
+  try {
+    result = await definition.fn(...task.args);
+  } finally {
+    stagesRunning--;
+  }
   // Buffers are moved to the main thread, not copied.
   return types.isArrayBuffer(result) || types.isArrayBufferView(result) ? Tinypool.move(result) : result;
 }

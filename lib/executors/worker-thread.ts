@@ -1,7 +1,7 @@
 import Tinypool from 'tinypool';
 import { StageNotFoundError, UncloneableValueError } from '../errors.js';
 import type { Attempt, Executor } from './executor.js';
-import { isWorkerFailure, type WorkerTask } from './worker-protocol.js';
+import { deathNoteBytes, isWorkerFailure, takeDeathNote, type WorkerTask } from './worker-protocol.js';
 
 // The compiled worker entry. Under jest the library runs from its TypeScript sources, which a
 // worker thread cannot load; the tests build first and use the compiled entry in dist/.
@@ -13,6 +13,7 @@ const workerEntry = here.endsWith('.ts')
 /** A one-thread tinypool pool: the engine picks the lane, so each stage knows its thread when it starts. */
 interface Lane {
   readonly pool: Tinypool;
+  readonly deathNote: SharedArrayBuffer;
   busy: boolean;
 }
 
@@ -67,7 +68,9 @@ export class WorkerThreadExecutor implements Executor {
       },
       (error: unknown) => {
         lane.busy = false;
-        throw translate(error, attempt.name, 'result');
+        const note = takeDeathNote(lane.deathNote);
+        if (note !== undefined) throw new UncloneableValueError(attempt.name, 'result', note);
+        throw translate(error, attempt.name, 'argument');
       },
     );
   }
@@ -85,19 +88,27 @@ export class WorkerThreadExecutor implements Executor {
     for (const lane of this.#lanes) if (!lane.busy) return lane;
     if (this.#lanes.length >= this.#cores)
       throw new Error('tsdags internal error: more worker stages than cores');
-    const pool = new Tinypool({ filename: workerEntry, minThreads: 1, maxThreads: 1, isolateWorkers: false });
+    const deathNote = new SharedArrayBuffer(deathNoteBytes);
+    const pool = new Tinypool({
+      filename: workerEntry,
+      minThreads: 1,
+      maxThreads: 1,
+      isolateWorkers: false,
+      workerData: { deathNote },
+    });
     // A worker that fails with no task in flight must not crash the process: its next task reports it.
     pool.on('error', () => {});
-    const lane = { pool, busy: false };
+    const lane = { pool, deathNote, busy: false };
     this.#lanes.push(lane);
     return lane;
   }
 }
 
-// A value that structured clone refused is the stage's argument or result; say so, by name.
-function translate(error: unknown, stage: string, what: 'argument' | 'result'): unknown {
-  if (error instanceof Error && error.name === 'DataCloneError') {
-    return new UncloneableValueError(stage, what, error.message);
-  }
+// Structured clone refused the stage's arguments on their way to the worker; say so, by name.
+function translate(error: unknown, stage: string, what: 'argument'): unknown {
+  // Duck-typed: the error may be a DOMException of another realm, or a plain object once it has
+  // crossed from a dying worker.
+  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
+  if (name === 'DataCloneError') return new UncloneableValueError(stage, what, String(message));
   return error;
 }

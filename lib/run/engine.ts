@@ -61,6 +61,7 @@ export class Engine {
   #settled = 0;
   #inFlight = 0;
   #draining = false;
+  #subscribed = false;
   #stopped = false;
   #cancelled: unknown = undefined;
   #isCancelled = false;
@@ -125,6 +126,7 @@ export class Engine {
       this.#fatal(error);
       return;
     }
+    this.#subscribed = true;
     if (n === 0) this.#finish();
     else this.#drain();
   }
@@ -174,6 +176,8 @@ export class Engine {
         next: (values) => {
           (this.#inputs ??= new Map()).set(i, values.slice(1));
           this.#markReady(i);
+          // An outside source can emit at any time, not only while the engine settles stages.
+          if (this.#subscribed) this.#drain();
         },
         error: observer.error,
       }),

@@ -50,6 +50,12 @@ export function stage<Args extends unknown[], Out>(
   maybeFn?: (...args: Args) => Out,
 ): StageFactory<Args, Out> {
   const [options, fn] = typeof optionsOrFn === 'function' ? [{}, optionsOrFn] : [optionsOrFn, maybeFn];
+  if (maybeFn === undefined && typeof optionsOrFn !== 'function') {
+    throw new TypeError(
+      `Expected a function in stage(), got ${describeValue(optionsOrFn)}. Write stage(function name(...) {...}) ` +
+        `or stage({ name }, fn).`,
+    );
+  }
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`Expected stage(options, fn) with an options object, got ${describeValue(options)}.`);
   }

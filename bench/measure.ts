@@ -1,0 +1,60 @@
+/** One contender in a side-by-side measurement: a name and one full run. */
+export interface Contender {
+  readonly name: string;
+  run(): Promise<unknown>;
+}
+
+/** Wall-clock samples in ms, per contender name. */
+export type Samples = Map<string, number[]>;
+
+/** A full garbage collection (twice: the first can leave finalised objects for the second). */
+export function collectGarbage(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc)
+    throw new Error(
+      'Expected global.gc, got none. Run the benchmark with `npm run bench` (node --expose-gc).',
+    );
+  gc();
+  gc();
+}
+
+/**
+ * Runs every contender `runs` times, interleaved (one run of each in turn, the order rotated each
+ * round) so that noise on a shared machine falls on all of them alike, after `warmups` untimed
+ * rounds. A full GC before each run keeps one contender's garbage off the next one's clock.
+ */
+export async function sideBySide(
+  contenders: readonly Contender[],
+  runs: number,
+  warmups = 1,
+): Promise<Samples> {
+  const samples: Samples = new Map(contenders.map((c) => [c.name, []]));
+  for (let round = -warmups; round < runs; round++) {
+    for (let k = 0; k < contenders.length; k++) {
+      const c = contenders[(k + Math.max(round, 0)) % contenders.length]!;
+      collectGarbage();
+      const start = performance.now();
+      await c.run();
+      const ms = performance.now() - start;
+      if (round >= 0) samples.get(c.name)!.push(ms);
+    }
+  }
+  return samples;
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** `min–max` of the samples, to show how noisy the median is. */
+export function spread(values: readonly number[], digits = 0): string {
+  if (values.length === 0) return '';
+  return `${fixed(Math.min(...values), digits)}–${fixed(Math.max(...values), digits)}`;
+}
+
+export function fixed(value: number, digits: number): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : 'n/a';
+}

@@ -1,0 +1,91 @@
+import type { BenchContext } from '../context.js';
+import type { Dag } from '../dag.js';
+import { fixed, median, sideBySide, spread, type Contender } from '../measure.js';
+import { ratio, type SuiteResult, type Target } from '../report.js';
+import { greedy } from '../runners/greedy.js';
+import { levelSync } from '../runners/level-sync.js';
+import { pGraph } from '../runners/p-graph.js';
+import { runTsdags } from '../runners/tsdags.js';
+import { workload } from '../workloads.js';
+
+const suite = 'overhead';
+const shapes = ['chain', 'fan', 'layered'];
+const noop = (): void => {};
+
+/** The contenders on no-op main-thread stages: what each costs per stage on its own. */
+export function overheadContenders(dag: Dag, cores: number): Contender[] {
+  return [
+    { name: 'tsdags', run: () => runTsdags(dag, 'main', cores) },
+    ...[pGraph, greedy, levelSync].map((s) => ({ name: s.name, run: () => s.schedule(dag, noop, cores) })),
+  ];
+}
+
+/**
+ * Engine overhead: chain, fan and layered graphs of no-op stages on the main thread, each
+ * contender building its own graph from the workload and running it to the end.
+ */
+export async function overhead(ctx: BenchContext): Promise<SuiteResult> {
+  const sizes = ctx.quick ? [10_000] : [10_000, 100_000];
+  const runs = ctx.quick ? 3 : 5;
+  const rows: string[][] = [];
+  const targets: Target[] = [];
+  const perStage = new Map<string, number>();
+  for (const shape of shapes) {
+    for (const n of sizes) {
+      const name = `${shape}:${n}`;
+      if (!ctx.selected(suite, name)) continue;
+      ctx.progress(`${suite}: ${name}`);
+      const dag = workload(name);
+      const samples = await sideBySide(overheadContenders(dag, ctx.cores), runs);
+      const us = (system: string): number => (median(samples.get(system)!) * 1000) / dag.size;
+      const reference = us('p-graph');
+      for (const [system, ms] of samples) {
+        rows.push([
+          name,
+          system,
+          fixed(median(ms), 1),
+          spread(ms),
+          fixed(us(system), 2),
+          ratio(us(system) / reference),
+        ]);
+      }
+      perStage.set(name, us('tsdags'));
+      targets.push({
+        target: `overhead ${name}: tsdags µs/stage at or below p-graph's`,
+        measured: `${fixed(us('tsdags'), 2)} vs ${fixed(reference, 2)} µs (${ratio(us('tsdags') / reference)})`,
+        limit: '≤ 1.00x',
+        pass: us('tsdags') <= reference,
+      });
+    }
+  }
+  for (const shape of shapes) {
+    const small = perStage.get(`${shape}:10000`);
+    const large = perStage.get(`${shape}:100000`);
+    const growth = small !== undefined && large !== undefined ? large / small : undefined;
+    if (growth === undefined && !ctx.selected(suite, `${shape}:100000`)) continue;
+    targets.push({
+      target: `linear cost, ${shape}: tsdags µs/stage at 100,000 over at 10,000`,
+      measured: growth === undefined ? 'not run' : ratio(growth),
+      limit: '≤ 1.50x',
+      pass: growth === undefined ? undefined : growth <= 1.5,
+    });
+  }
+  return {
+    tables: rows.length
+      ? [
+          {
+            title: 'Engine overhead: no-op stages on the main thread',
+            columns: ['workload', 'system', 'median ms', 'range ms', 'µs/stage', 'ratio to p-graph'],
+            numeric: [2, 3, 4, 5],
+            rows,
+            notes: [
+              `Median of ${runs} interleaved runs after one warm-up; each run builds the system's own graph ` +
+                "from the workload (tsdags: stages, `.after()`, `addStages`, `start({ thread: 'main' })`) and runs it to " +
+                'the end. p-graph and greedy run at most `cores` tasks at once; level-sync runs a whole level at once.',
+            ],
+          },
+        ]
+      : [],
+    targets,
+  };
+}

@@ -1,0 +1,45 @@
+import { CommanderError } from 'commander';
+import { exitCodeFor, isQuiet } from './exit-code.js';
+import { failureStack } from './format.js';
+import { createProgram } from './program.js';
+
+/** Runs the command line `argv` (as in `process.argv`); what goes wrong is thrown. */
+export async function main(argv: readonly string[]): Promise<void> {
+  await createProgram().parseAsync([...argv]);
+}
+
+/**
+ * The `tsdags` process: runs `main`, maps what it threw onto the exit code (0 done, 1 a stage
+ * failed, 2 bad usage or a bad pipeline file, 130 interrupted) with one sentence on stderr, or
+ * the stack traces with --verbose, and exits once the output is flushed.
+ */
+export function cli(argv: readonly string[] = process.argv): void {
+  const verbose = argv.includes('--verbose');
+  main(argv)
+    .then(() => 0)
+    .catch((error: unknown) => {
+      if (!isQuiet(error)) process.stderr.write(`${describe(error, verbose)}\n`);
+      return exitCodeFor(error);
+    })
+    .then(exitWhenFlushed);
+}
+
+function describe(error: unknown, verbose: boolean): string {
+  if (error instanceof CommanderError) return `tsdags: ${error.message.replace(/^error: /, '')}`;
+  if (!(error instanceof Error)) return `tsdags: ${String(error)}`;
+  if (!verbose) return `tsdags: ${error.message}`;
+  const lines = [error.stack ?? error.message];
+  const inner =
+    error instanceof AggregateError ? error.errors : error.cause === undefined ? [] : [error.cause];
+  for (const cause of inner) {
+    lines.push('', `caused by: ${cause instanceof Error ? failureStack(cause) : String(cause)}`);
+  }
+  return lines.join('\n');
+}
+
+// A pipeline module may leave timers or sockets open, and a cancelled main-thread stage may not
+// stop: the command ends when its work is done, after stdout and stderr are written out.
+function exitWhenFlushed(code: number): void {
+  process.exitCode = code;
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}

@@ -1,0 +1,91 @@
+import type { Command } from 'commander';
+import { CancelledError, RunFailedError } from '../errors.js';
+import type { Run } from '../run/run.js';
+import type { RunResult } from '../run/run-result.js';
+import { JsonReporter } from './json-reporter.js';
+import { loadPipeline } from './load-pipeline.js';
+import { checkRunPictures, drawRun, drawTimeline } from './pictures.js';
+import { PlainReporter } from './plain-reporter.js';
+import { ProgressDisplay } from './progress-display.js';
+import type { Reporter } from './reporter.js';
+import { toRunOptions, type RunFlags } from './run-options.js';
+
+/** `tsdags run <file>`: runs a pipeline file and reports its progress. */
+export function addRunCommand(program: Command): void {
+  program
+    .command('run')
+    .summary('run a pipeline file')
+    .description(
+      'Run the pipeline a module default-exports (a Pipeline, or a function returning one).\n' +
+        'Exits 0 when every stage succeeded, 1 when a stage failed, 2 on bad usage or a bad pipeline\n' +
+        'file, 130 when interrupted (Ctrl-C stops the run; a second Ctrl-C quits at once).',
+    )
+    .argument('<file>', 'a .ts or .js module; TypeScript loads without a build step')
+    .option('--cores <n>', "run at most n stages at once (default: the machine's cores)")
+    .option(
+      '--on-error <mode>',
+      'after a stage fails: "stop" starting stages, or "continue" with the rest (default: stop)',
+    )
+    .option(
+      '--thread <thread>',
+      'where function stages run unless they say: "worker" or "main" (default: worker)',
+    )
+    .option('--svg <file>', 'after the run, draw the pipeline with its stages coloured by state')
+    .option('--timeline <file>', 'after the run, draw which stage ran when, on which thread')
+    .option('--json', 'print one JSON event per line on stdout, and nothing else there')
+    .option('--verbose', 'show stack traces')
+    .action(runFile);
+}
+
+async function runFile(file: string, flags: RunFlags): Promise<void> {
+  const options = toRunOptions(flags);
+  checkRunPictures(flags);
+  const pipeline = await loadPipeline(file);
+  // Throws a CycleError, DuplicateStageError or TypeError before any stage runs: bad usage.
+  const run = pipeline.run(options);
+  const reporter = createReporter(flags, pipeline.name);
+  const stopOnInterrupt = interruptible(run, reporter);
+  let result: RunResult;
+  try {
+    run.events.subscribe({ next: (event) => reporter.event(event) });
+    result = await run.done;
+    reporter.finish(result);
+    if (flags.svg !== undefined) {
+      await drawRun(result, flags.svg);
+      reporter.note(`wrote ${flags.svg}`);
+    }
+    if (flags.timeline !== undefined) {
+      await drawTimeline(result, flags.timeline);
+      reporter.note(`wrote ${flags.timeline}`);
+    }
+  } finally {
+    stopOnInterrupt();
+    reporter.close();
+  }
+  if (result.status === 'cancelled') throw new CancelledError('interrupted');
+  if (result.status === 'failed') {
+    const errors = result.errors;
+    throw errors.length === 1 ? errors[0]! : new RunFailedError(errors);
+  }
+}
+
+function createReporter(flags: RunFlags, name: string): Reporter {
+  if (flags.json) return new JsonReporter();
+  const verbose = flags.verbose ?? false;
+  if (process.stderr.isTTY) return new ProgressDisplay(process.stderr, { name, verbose });
+  return new PlainReporter(process.stderr, { verbose });
+}
+
+// Ctrl-C cancels the run (stages in flight are stopped, the run ends "cancelled", exit 130); a
+// second Ctrl-C does not wait for that.
+function interruptible(run: Run, reporter: Reporter): () => void {
+  let interrupted = false;
+  const onSignal = (): void => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    reporter.note('Stopping the run (press Ctrl-C again to quit at once)…');
+    run.cancel('interrupted');
+  };
+  process.on('SIGINT', onSignal);
+  return () => process.off('SIGINT', onSignal);
+}

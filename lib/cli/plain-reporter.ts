@@ -38,7 +38,7 @@ export class PlainReporter implements Reporter {
     const c = this.#colors;
     switch (event.type) {
       case 'run:start':
-        return `run ${event.runId}: ${event.stages} stages, at most ${event.cores} at once`;
+        return `run ${event.runId}: ${event.stages} stage${event.stages === 1 ? '' : 's'}, at most ${event.cores} at once`;
       case 'stage:ready':
         // Waiting for a core is not news in a log; --json has it.
         return undefined;

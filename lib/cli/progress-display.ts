@@ -9,7 +9,7 @@ import { summaryTable } from './summary-table.js';
 import { hookWrites, type HookedStream } from './write-hook.js';
 
 const spinner = '⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏';
-const barWidth = 20;
+const barWidth = 16;
 // Often enough for running times to tick by tenths of seconds without costing the run anything.
 const refreshMs = 150;
 
@@ -44,11 +44,12 @@ export class ProgressDisplay implements Reporter {
     // log-update writes past the hook; it reads the terminal's size from the real stream.
     const target = {
       write: (text: string) => own.raw(text),
+      // A terminal that reports no size (0 x 0) gets the usual 80 x 24.
       get columns() {
-        return stream.columns;
+        return stream.columns || 80;
       },
       get rows() {
-        return stream.rows;
+        return stream.rows || 24;
       },
       isTTY: true,
     };
@@ -84,7 +85,7 @@ export class ProgressDisplay implements Reporter {
 
   /** The display as text at time `now`. */
   frame(now: number): string {
-    return renderFrame(this.#state, this.#name, now, this.#colors, this.#stream.rows);
+    return renderFrame(this.#state, this.#name, now, this.#colors, this.#stream.rows || 24);
   }
 
   #render(): void {
@@ -140,7 +141,7 @@ export function renderFrame(
   const total = Math.max(state.total, 1);
   const filled = Math.round((state.finished / total) * barWidth);
   const bar = c.cyan('█'.repeat(filled)) + c.dim('░'.repeat(barWidth - filled));
-  const parts = [`${state.finished}/${state.total} stages`, `${state.running.size} running`];
+  const parts = [`${state.finished}/${state.total} done`, `${state.running.size} running`];
   if (state.failed > 0) parts.push(c.red(`${state.failed} failed`));
   if (state.skipped > 0) parts.push(c.yellow(`${state.skipped} skipped`));
   if (state.cancelled > 0) parts.push(c.yellow(`${state.cancelled} cancelled`));

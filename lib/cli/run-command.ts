@@ -15,10 +15,13 @@ export function addRunCommand(program: Command): void {
   program
     .command('run')
     .summary('run a pipeline file')
-    .description(
-      'Run the pipeline a module default-exports (a Pipeline, or a function returning one).\n' +
-        'Exits 0 when every stage succeeded, 1 when a stage failed, 2 on bad usage or a bad pipeline\n' +
-        'file, 130 when interrupted (Ctrl-C stops the run; a second Ctrl-C quits at once).',
+    .description('Run the pipeline that a module default-exports (a Pipeline, or a function returning one).')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 every stage succeeded, 1 a stage failed, 2 bad usage or a bad pipeline file,\n' +
+        '130 interrupted (Ctrl-C stops the run; a second Ctrl-C quits at once).\n' +
+        'Progress goes to stderr (live on a terminal, one line per change elsewhere); stdout keeps what\n' +
+        'the stages print, or, with --json, the events and nothing else.',
     )
     .argument('<file>', 'a .ts or .js module; TypeScript loads without a build step')
     .option('--cores <n>', "run at most n stages at once (default: the machine's cores)")

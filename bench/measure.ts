@@ -1,11 +1,20 @@
-/** One contender in a side-by-side measurement: a name and one full run. */
+/**
+ * One contender in a side-by-side measurement: a name and one full run. A run may resolve with a
+ * number of ms it measured inside itself (a schedule makespan), kept beside its wall time.
+ */
 export interface Contender {
   readonly name: string;
   run(): Promise<unknown>;
 }
 
-/** Wall-clock samples in ms, per contender name. */
+/** Samples in ms, per contender name. */
 export type Samples = Map<string, number[]>;
+
+/** Wall-clock samples, and the ms the runs measured inside themselves (where they did). */
+export interface Measured {
+  readonly wall: Samples;
+  readonly inner: Samples;
+}
 
 /** A full garbage collection (twice: the first can leave finalised objects for the second). */
 export function collectGarbage(): void {
@@ -27,19 +36,22 @@ export async function sideBySide(
   contenders: readonly Contender[],
   runs: number,
   warmups = 1,
-): Promise<Samples> {
-  const samples: Samples = new Map(contenders.map((c) => [c.name, []]));
+): Promise<Measured> {
+  const wall: Samples = new Map(contenders.map((c) => [c.name, []]));
+  const inner: Samples = new Map(contenders.map((c) => [c.name, []]));
   for (let round = -warmups; round < runs; round++) {
     for (let k = 0; k < contenders.length; k++) {
       const c = contenders[(k + Math.max(round, 0)) % contenders.length]!;
       collectGarbage();
       const start = performance.now();
-      await c.run();
+      const value = await c.run();
       const ms = performance.now() - start;
-      if (round >= 0) samples.get(c.name)!.push(ms);
+      if (round < 0) continue;
+      wall.get(c.name)!.push(ms);
+      if (typeof value === 'number') inner.get(c.name)!.push(value);
     }
   }
-  return samples;
+  return { wall, inner };
 }
 
 export function median(values: readonly number[]): number {

@@ -1,6 +1,6 @@
 import Tinypool from 'tinypool';
 
-/** The raw tinypool task module: spins for the given ms (0: a no-op). */
+/** The raw tinypool task module: its default export spins for the given ms, `noop` does nothing. */
 export const taskModule = new URL('../stages/task.mjs', import.meta.url).href;
 
 /**

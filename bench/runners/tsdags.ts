@@ -2,12 +2,18 @@ import { Pipeline, type RunResult, type Stage, type Thread } from 'tsdags';
 import type { Dag } from '../dag.js';
 import { noop, spin } from '../stages/spin.mjs';
 
+/** A workload as a tsdags pipeline, and its stages by workload index. */
+export interface TsdagsPipeline {
+  readonly pipeline: Pipeline;
+  readonly stages: readonly Stage[];
+}
+
 /**
  * The workload as a tsdags pipeline: one stage per task, `.after()` its parents (order only, as
  * the comparators have no data to pass). Stages with work spin in `bench/stages/spin.mjs`, which
  * worker threads import; the others are no-ops.
  */
-export function pipelineOf(dag: Dag): Pipeline {
+export function pipelineOf(dag: Dag): TsdagsPipeline {
   const stages = new Array<Stage>(dag.size);
   const spins = dag.work.some((ms) => ms > 0);
   for (let i = 0; i < dag.size; i++) {
@@ -21,10 +27,37 @@ export function pipelineOf(dag: Dag): Pipeline {
     }
     stages[i] = s;
   }
-  return new Pipeline({ name: dag.name }).addStages(stages);
+  return { pipeline: new Pipeline({ name: dag.name }).addStages(stages), stages };
 }
 
 /** Builds the pipeline and runs it to its end: what a user's `await pipeline.start()` costs. */
 export function runTsdags(dag: Dag, thread: Thread, cores: number): Promise<RunResult> {
-  return pipelineOf(dag).start({ cores, thread });
+  return pipelineOf(dag).pipeline.start({ cores, thread });
+}
+
+/**
+ * Runs a spinning workload on worker threads; resolves with its schedule makespan: from the first
+ * stage's start to the last one's end, as the stages themselves stamped them in their threads.
+ */
+export async function runTsdagsSpans(dag: Dag, cores: number): Promise<number> {
+  const { pipeline, stages } = pipelineOf(dag);
+  const result = await pipeline.start({ cores, thread: 'worker' });
+  const span = new Span();
+  for (const s of stages) span.add(result.output(s) as [number, number]);
+  return span.ms;
+}
+
+/** The union of [start, end] stamps: first start to last end. */
+export class Span {
+  #first = Infinity;
+  #last = -Infinity;
+
+  add([start, end]: readonly [number, number]): void {
+    if (start < this.#first) this.#first = start;
+    if (end > this.#last) this.#last = end;
+  }
+
+  get ms(): number {
+    return this.#last - this.#first;
+  }
 }

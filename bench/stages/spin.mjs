@@ -3,9 +3,9 @@
 import { stage } from 'tsdags';
 import spinFor from './task.mjs';
 
-/** Spins the CPU for `ms` milliseconds of wall time. */
+/** Spins the CPU for `ms` ms; its result is when it started and ended ([start, end], ms since the epoch). */
 export const spin = stage(function spin(ms) {
-  spinFor(ms);
+  return spinFor(ms);
 });
 
 /** Does nothing: the cost of the engine and of a worker round trip alone. */

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { RunResult } from 'tsdags';
+import type { Pipeline, RunResult } from 'tsdags';
 import type { BenchContext } from '../context.js';
 import type { Dag } from '../dag.js';
 import { collectGarbage, fixed } from '../measure.js';
@@ -20,6 +20,8 @@ interface Retained {
   readonly withResult: number;
   /** Bytes per stage the run left behind once the RunResult is dropped (a leak if not ~0). */
   readonly released: number;
+  /** Bytes per stage still held once the pipeline is dropped too (global state; a leak if not ~0). */
+  readonly leaked: number;
 }
 
 // The heap after full GCs, so only what is still reachable counts.
@@ -28,23 +30,32 @@ function heap(): number {
   return process.memoryUsage().heapUsed;
 }
 
+// Only `held` references the pipeline and the result: no local of this function keeps them alive.
+async function run(
+  held: { pipeline?: Pipeline; result?: RunResult },
+  name: string,
+  cores: number,
+): Promise<void> {
+  held.result = await held.pipeline!.start({ thread: 'main', cores });
+  if (held.result.status !== 'succeeded')
+    throw new Error(`Expected ${name} to succeed, got ${held.result.status}`);
+}
+
 async function retained(dag: Dag, cores: number): Promise<Retained> {
   const before = heap();
-  // Held in an object so that no engine optimisation can drop them before we measure.
-  const held: { pipeline?: ReturnType<typeof pipelineOf>; result?: RunResult } = {};
-  held.pipeline = pipelineOf(dag);
+  const held: { pipeline?: Pipeline; result?: RunResult } = { pipeline: pipelineOf(dag).pipeline };
   const defined = heap();
-  held.result = await held.pipeline.start({ thread: 'main', cores });
-  if (held.result.status !== 'succeeded')
-    throw new Error(`Expected ${dag.name} to succeed, got ${held.result.status}`);
+  await run(held, dag.name, cores);
   const withResult = heap();
   held.result = undefined;
   const released = heap();
   held.pipeline = undefined;
+  const dropped = heap();
   return {
     definition: (defined - before) / dag.size,
     withResult: (withResult - defined) / dag.size,
     released: (released - defined) / dag.size,
+    leaked: (dropped - before) / dag.size,
   };
 }
 
@@ -76,6 +87,7 @@ export async function memory(ctx: BenchContext): Promise<SuiteResult> {
     rows.push([`retained heap, RunResult held`, name, kb(r.withResult)]);
     rows.push([`retained heap, RunResult dropped`, name, kb(r.released)]);
     rows.push([`heap of the stages and pipeline (before the run)`, name, kb(r.definition)]);
+    rows.push([`heap left once the pipeline is dropped too`, name, kb(r.leaked)]);
     if (!worst || r.withResult > worst.bytes) worst = { name, bytes: r.withResult };
   }
   if (worst) {

@@ -36,7 +36,7 @@ export async function overhead(ctx: BenchContext): Promise<SuiteResult> {
       if (!ctx.selected(suite, name)) continue;
       ctx.progress(`${suite}: ${name}`);
       const dag = workload(name);
-      const samples = await sideBySide(overheadContenders(dag, ctx.cores), runs);
+      const { wall: samples } = await sideBySide(overheadContenders(dag, ctx.cores), runs);
       const us = (system: string): number => (median(samples.get(system)!) * 1000) / dag.size;
       const reference = us('p-graph');
       for (const [system, ms] of samples) {

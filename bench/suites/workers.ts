@@ -21,16 +21,22 @@ export async function workers(ctx: BenchContext): Promise<SuiteResult> {
   const runs = ctx.quick ? 3 : 5;
   const dag = fan(n);
   const raw = 'raw tinypool';
-  const samples = await sideBySide(
+  const { wall: samples } = await sideBySide(
     [
       { name: 'tsdags (worker executor)', run: () => runTsdags(dag, 'worker', ctx.cores) },
       {
         name: raw,
-        run: () => withPool(ctx.cores, (pool) => Promise.all(Array.from({ length: n }, () => pool.run(0)))),
+        run: () =>
+          withPool(ctx.cores, (pool) =>
+            Promise.all(Array.from({ length: n }, () => pool.run(undefined, { name: 'noop' }))),
+          ),
       },
       {
         name: `${greedy.name} + tinypool`,
-        run: () => withPool(ctx.cores, (pool) => greedy.schedule(dag, () => pool.run(0), ctx.cores)),
+        run: () =>
+          withPool(ctx.cores, (pool) =>
+            greedy.schedule(dag, () => pool.run(undefined, { name: 'noop' }), ctx.cores),
+          ),
       },
     ],
     runs,

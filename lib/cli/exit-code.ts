@@ -12,7 +12,7 @@ export const ExitCode = {
 /**
  * The exit code for an error that ended a command: 1 when a stage failed, 130 when the run was
  * interrupted, 2 for bad usage or a bad pipeline file (commander's errors, the library's
- * validation errors), and 1 for anything unexpected.
+ * validation errors: TsdagsErrors), and 1 for anything unexpected.
  */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.Ok : ExitCode.BadUsage;
@@ -26,9 +26,7 @@ export function exitCodeFor(error: unknown): number {
     case 'INTERNAL':
       return ExitCode.StageFailed;
   }
-  if (error instanceof TsdagsError || error instanceof TypeError || typeof codeOf(error) === 'string') {
-    return ExitCode.BadUsage;
-  }
+  if (error instanceof TsdagsError || typeof codeOf(error) === 'string') return ExitCode.BadUsage;
   return ExitCode.StageFailed;
 }
 

@@ -1,4 +1,5 @@
 import { CommanderError } from 'commander';
+import { TsdagsError } from '../errors.js';
 import { exitCodeFor, isQuiet } from './exit-code.js';
 import { failureStack } from './format.js';
 import { createProgram } from './program.js';
@@ -27,7 +28,10 @@ export function cli(argv: readonly string[] = process.argv): void {
 function describe(error: unknown, verbose: boolean): string {
   if (error instanceof CommanderError) return `tsdags: ${error.message.replace(/^error: /, '')}`;
   if (!(error instanceof Error)) return `tsdags: ${String(error)}`;
-  if (!verbose) return `tsdags: ${error.message}`;
+  if (!verbose) {
+    const expected = error instanceof TsdagsError || error instanceof AggregateError;
+    return `tsdags: ${error.message}${expected ? '' : ' (an unexpected error: --verbose shows where)'}`;
+  }
   const lines = [error.stack ?? error.message];
   const inner =
     error instanceof AggregateError ? error.errors : error.cause === undefined ? [] : [error.cause];

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { CancelledError, RunFailedError } from '../errors.js';
+import { CancelledError, RunFailedError, TsdagsError } from '../errors.js';
+import type { Pipeline, RunOptions } from '../pipeline.js';
 import type { Run } from '../run/run.js';
 import type { RunResult } from '../run/run-result.js';
 import { JsonReporter } from './json-reporter.js';
@@ -44,8 +45,7 @@ async function runFile(file: string, flags: RunFlags): Promise<void> {
   const options = toRunOptions(flags);
   checkRunPictures(flags);
   const pipeline = await loadPipeline(file);
-  // Throws a CycleError, DuplicateStageError or TypeError before any stage runs: bad usage.
-  const run = pipeline.run(options);
+  const run = startRun(pipeline, options);
   const reporter = createReporter(flags, pipeline.name);
   const stopOnInterrupt = interruptible(run, reporter);
   let result: RunResult;
@@ -69,6 +69,17 @@ async function runFile(file: string, flags: RunFlags): Promise<void> {
   if (result.status === 'failed') {
     const errors = result.errors;
     throw errors.length === 1 ? errors[0]! : new RunFailedError(errors);
+  }
+}
+
+// pipeline.run() throws before any stage runs when the pipeline or the options are wrong (a
+// CycleError, a DuplicateStageError, a TypeError): bad usage, whatever the class.
+function startRun(pipeline: Pipeline, options: RunOptions): Run {
+  try {
+    return pipeline.run(options);
+  } catch (error) {
+    if (error instanceof TsdagsError || !(error instanceof TypeError)) throw error;
+    throw new TsdagsError('BAD_USAGE', error.message, { cause: error });
   }
 }
 

@@ -1,0 +1,343 @@
+import type { Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  CancelledError,
+  InternalError,
+  TsdagsError,
+  UncloneableValueError,
+  describeValue,
+} from '../errors.js';
+import {
+  cancelChannel,
+  cancelMessage,
+  defaultQueue,
+  protocolVersion,
+  stageJobId,
+  type StageJobData,
+  type StageJobProgress,
+  type StageJobResult,
+} from '../remote/protocol.js';
+import {
+  closeRedisClient,
+  createRedisClient,
+  redisTarget,
+  type RedisConnection,
+} from '../remote/redis-connection.js';
+import { RedisWatchdog } from '../remote/redis-watchdog.js';
+import { RemoteStageLostError } from '../remote/remote-errors.js';
+import { decodeError, decodeValue, encodeValue } from '../remote/value-codec.js';
+import type { Attempt, Executor } from './executor.js';
+
+/** Where a run's remote stages go. */
+export interface BullMQExecutorOptions {
+  /** The run's id: each attempt's job id is made from it, the stage name and the attempt number. */
+  runId: string;
+  /** Where Redis is: `redis://host:6379`, or ioredis options (password, TLS, db). */
+  redis: RedisConnection;
+  /** The BullMQ queue the workers listen on; default `'tsdags'`. */
+  queue?: string;
+  /** BullMQ's Redis key prefix; default `'bull'`. */
+  prefix?: string;
+  /** How long (ms) Redis may be unreachable before the stages waiting on it fail; default 10000. */
+  redisTimeout?: number;
+  /** How long (s) finished jobs stay in Redis, where a restarted orchestrator finds them; default 86400. */
+  keepJobs?: number;
+}
+
+interface Pending {
+  readonly attempt: Attempt;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+  begun: boolean;
+  failure: string | undefined;
+}
+
+interface Connected {
+  readonly client: Redis;
+  readonly queue: Queue<StageJobData, StageJobResult>;
+  readonly events: QueueEvents;
+}
+
+type NewJob = { name: string; data: StageJobData; opts: { jobId: string } & Record<string, unknown> };
+
+/**
+ * Runs function stages on remote workers (`startWorker`, `tsdags worker`) through a BullMQ queue:
+ * each attempt is a job with a deterministic id, its result comes back through the queue's events.
+ * A worker killed mid-stage is detected by BullMQ's stalled-job check and its job re-run by another
+ * worker. Redis unreachable for `redisTimeout` fails the waiting stages with RedisUnavailableError.
+ */
+export class BullMQExecutor implements Executor {
+  readonly #runId: string;
+  readonly #queueName: string;
+  readonly #prefix: string;
+  readonly #redis: RedisConnection;
+  readonly #redisTimeout: number;
+  readonly #jobOptions: Record<string, unknown>;
+  readonly #pending = new Map<string, Pending>();
+  #toAdd: NewJob[] = [];
+  #starting: Promise<Connected> | undefined;
+  #connected: Connected | undefined;
+  #client: Redis | undefined;
+  #watchdog: RedisWatchdog | undefined;
+  readonly #duplicates: Redis[] = [];
+  #stopped: unknown;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: BullMQExecutorOptions) {
+    const {
+      runId,
+      redis,
+      queue = defaultQueue,
+      prefix = 'bull',
+      redisTimeout = 10_000,
+      keepJobs = 86_400,
+    } = options;
+    redisTarget(redis);
+    if (typeof runId !== 'string' || runId.length === 0) {
+      throw new TypeError(`Expected \`runId\` to be a non-empty string, got ${describeValue(runId)}.`);
+    }
+    for (const [name, value] of [
+      ['queue', queue],
+      ['prefix', prefix],
+    ] as const) {
+      if (typeof value !== 'string' || value.length === 0 || value.includes(':')) {
+        throw new TypeError(
+          `Expected \`${name}\` to be a non-empty name without ':', got ${describeValue(value)}.`,
+        );
+      }
+    }
+    if (!Number.isFinite(redisTimeout) || redisTimeout <= 0) {
+      throw new TypeError(
+        `Expected \`redisTimeout\` to be a number of ms above 0, got ${describeValue(redisTimeout)}.`,
+      );
+    }
+    this.#runId = runId;
+    this.#redis = redis;
+    this.#queueName = queue;
+    this.#prefix = prefix;
+    this.#redisTimeout = redisTimeout;
+    // One BullMQ attempt per engine attempt: the engine owns retries (and their events); BullMQ
+    // still re-runs a job whose worker was lost (stalled), which is not a new attempt.
+    this.#jobOptions = { attempts: 1, removeOnComplete: { age: keepJobs }, removeOnFail: { age: keepJobs } };
+  }
+
+  run(attempt: Attempt): Promise<unknown> {
+    if (this.#stopped !== undefined) return Promise.reject(this.#stopped);
+    const { signal } = attempt;
+    if (signal.aborted) return Promise.reject(signal.reason);
+    const { definition } = attempt.stage;
+    if (definition.kind !== 'function') {
+      throw new TsdagsError(
+        'REMOTE_CLASS_STAGE',
+        `Stage "${attempt.name}" is a class stage; remote workers run function stages (stage(fn)) only. ` +
+          `Run it on the orchestrator with { thread: 'main' }.`,
+      );
+    }
+    let args: string;
+    try {
+      args = encodeValue(attempt.args);
+    } catch (error) {
+      throw new UncloneableValueError(attempt.name, 'argument', error instanceof Error ? error.message : '');
+    }
+    const jobId = stageJobId(this.#runId, attempt.name, attempt.attempt);
+    if (this.#pending.has(jobId)) throw new InternalError(`attempt ${jobId} was run twice`);
+    return new Promise<unknown>((resolve, reject) => {
+      // A timeout or a cancelled run: fail now, and take the job back from the queue or its worker.
+      const onAbort = (): void => {
+        if (!this.#take(jobId)) return;
+        reject(signal.reason);
+        this.#stopJob(jobId);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      const settle =
+        <T>(fn: (value: T) => void) =>
+        (value: T) => {
+          signal.removeEventListener('abort', onAbort);
+          fn(value);
+        };
+      this.#pending.set(jobId, {
+        attempt,
+        resolve: settle(resolve),
+        reject: settle(reject),
+        begun: false,
+        failure: undefined,
+      });
+      const data: StageJobData = {
+        v: protocolVersion,
+        runId: this.#runId,
+        stage: definition.name,
+        instance: attempt.name,
+        attempt: attempt.attempt,
+        args,
+      };
+      // Stages made ready together go to Redis in one addBulk.
+      if (this.#toAdd.push({ name: attempt.name, data, opts: { ...this.#jobOptions, jobId } }) === 1) {
+        queueMicrotask(() => void this.#flush());
+      }
+    });
+  }
+
+  /** Fails the attempts in flight, removes their waiting jobs and asks workers to stop running ones. */
+  async cancel(): Promise<void> {
+    this.#stopped ??= new CancelledError();
+    const ids = [...this.#pending.keys()];
+    this.#rejectAll(this.#stopped);
+    const connected = this.#connected;
+    if (connected && !this.#watchdog?.error) {
+      await Promise.allSettled([
+        connected.client.publish(
+          cancelChannel(this.#prefix, this.#queueName),
+          cancelMessage({ runId: this.#runId }),
+        ),
+        ...ids.map((id) => connected.queue.remove(id)),
+      ]);
+    }
+    await this.close();
+  }
+
+  // One attempt stopped: drop its job if it waits, else ask the worker running it to stop it.
+  #stopJob(jobId: string): void {
+    this.#toAdd = this.#toAdd.filter((job) => job.opts.jobId !== jobId);
+    const connected = this.#connected;
+    if (!connected || this.#watchdog?.error) return;
+    void Promise.allSettled([
+      connected.queue.remove(jobId),
+      connected.client.publish(cancelChannel(this.#prefix, this.#queueName), cancelMessage({ jobId })),
+    ]);
+  }
+
+  close(): Promise<void> {
+    return (this.#closing ??= this.#close());
+  }
+
+  async #close(): Promise<void> {
+    this.#stopped ??= new CancelledError('the bullmq executor was closed');
+    this.#rejectAll(this.#stopped);
+    this.#watchdog?.stop();
+    const connected = this.#connected;
+    const client = this.#client;
+    if (!client) return;
+    if (!connected || this.#watchdog?.error) {
+      // Redis is not there: BullMQ's close would wait for it. Drop every connection instead.
+      for (const c of [client, ...this.#duplicates]) c.disconnect(false);
+      if (connected) void Promise.allSettled([connected.events.close(), connected.queue.close()]);
+      return;
+    }
+    await Promise.allSettled([connected.events.close(), connected.queue.close()]);
+    await closeRedisClient(client);
+  }
+
+  async #flush(): Promise<void> {
+    const batch = this.#toAdd;
+    this.#toAdd = [];
+    try {
+      const { queue } = await (this.#starting ??= this.#start());
+      if (this.#stopped !== undefined) throw this.#stopped;
+      await queue.addBulk(batch);
+    } catch (error) {
+      for (const job of batch) this.#take(job.opts.jobId)?.reject(error);
+    }
+  }
+
+  async #start(): Promise<Connected> {
+    const target = redisTarget(this.#redis);
+    const client = (this.#client = await createRedisClient(target, `tsdags-run-${this.#runId}`));
+    // BullMQ duplicates the client for its blocking reads; keep them, to drop them if Redis is gone.
+    const duplicate = client.duplicate.bind(client);
+    client.duplicate = (override) => {
+      const copy = duplicate(override);
+      this.#duplicates.push(copy);
+      return copy;
+    };
+    const watchdog = (this.#watchdog = new RedisWatchdog(
+      client,
+      target.address,
+      this.#redisTimeout,
+      (error) => {
+        this.#stopped ??= error;
+        this.#rejectAll(error);
+      },
+    ));
+    await watchdog.ready();
+    if (this.#stopped !== undefined) throw this.#stopped;
+    const { Queue: BullQueue, QueueEvents: BullQueueEvents } = await import('bullmq');
+    const connection = { connection: client, prefix: this.#prefix };
+    const queue = new BullQueue<StageJobData, StageJobResult>(this.#queueName, connection);
+    queue.on('error', () => {});
+    // Read events from the stream's current end, taken before any job is added, so that none of
+    // this run's events can be missed (QueueEvents' default '$' starts when its first read does).
+    const last = await client.xrevrange(queue.keys.events!, '+', '-', 'COUNT', 1);
+    const events = new BullQueueEvents(this.#queueName, {
+      ...connection,
+      lastEventId: last[0]?.[0] ?? '0-0',
+    });
+    events.on('error', () => {});
+    events.on('progress', ({ jobId, data }) => this.#progress(jobId, data as StageJobProgress));
+    events.on('completed', ({ jobId, returnvalue }) => this.#completed(jobId, returnvalue as StageJobResult));
+    events.on('failed', ({ jobId, failedReason }) => this.#failed(jobId, failedReason));
+    events.on('duplicated', ({ jobId }) => {
+      this.#existing(jobId).catch((error: unknown) => this.#take(jobId)?.reject(error));
+    });
+    this.#connected = { client, queue, events };
+    if (this.#stopped !== undefined) throw this.#stopped;
+    return this.#connected;
+  }
+
+  #progress(jobId: string, report: StageJobProgress | undefined): void {
+    const pending = this.#pending.get(jobId);
+    if (!pending || typeof report !== 'object' || report === null) return;
+    if (typeof report.failure === 'string') pending.failure = report.failure;
+    if (!pending.begun && typeof report.threadId === 'number') {
+      pending.begun = true;
+      pending.attempt.begin(report.threadId, report.worker);
+    }
+  }
+
+  #completed(jobId: string, result: StageJobResult | undefined): void {
+    const pending = this.#take(jobId);
+    if (!pending) return;
+    if (!pending.begun) pending.attempt.begin(-1, result?.worker);
+    try {
+      if (typeof result?.value !== 'string')
+        throw new InternalError(`job ${jobId} returned no encoded value`);
+      pending.resolve(decodeValue(result.value));
+    } catch (error) {
+      pending.reject(error);
+    }
+  }
+
+  #failed(jobId: string, failedReason: string): void {
+    const pending = this.#take(jobId);
+    if (!pending) return;
+    pending.reject(
+      pending.failure === undefined
+        ? new RemoteStageLostError(pending.attempt.name, failedReason)
+        : decodeError(pending.failure),
+    );
+  }
+
+  // The job id existed already (a restarted orchestrator): it may have finished before we listened.
+  async #existing(jobId: string): Promise<void> {
+    const job = this.#pending.has(jobId) ? await this.#connected?.queue.getJob(jobId) : undefined;
+    if (!job) return;
+    const state = await job.getState();
+    if (state === 'completed') this.#completed(jobId, job.returnvalue);
+    if (state === 'failed') {
+      this.#progress(jobId, job.progress as StageJobProgress);
+      this.#failed(jobId, job.failedReason);
+    }
+  }
+
+  #take(jobId: string): Pending | undefined {
+    const pending = this.#pending.get(jobId);
+    this.#pending.delete(jobId);
+    return pending;
+  }
+
+  #rejectAll(error: unknown): void {
+    const all = [...this.#pending.values()];
+    this.#pending.clear();
+    this.#toAdd = [];
+    for (const pending of all) pending.reject(error);
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * Runs one BullMQ job on a remote worker: checks it, finds its stage by name, runs the stage on a
+ * worker thread (one lane per concurrency slot, as the local worker executor does, so a CPU-bound
+ * stage never blocks the event loop that renews BullMQ's job locks) and encodes its result.
+ */
+import { CancelledError, InternalError, UncloneableValueError } from '../errors.js';
+import type { Attempt } from '../executors/executor.js';
+import { WorkerThreadExecutor } from '../executors/worker-thread.js';
+import type { Stage, StageDefinition } from '../stage/stage.js';
+import { parseStageJob, type StageJobData, type StageJobProgress, type StageJobResult } from './protocol.js';
+import { RemoteJobRejectedError } from './remote-errors.js';
+import type { StageIndex } from './stage-index.js';
+import { decodeValue, encodeError, encodeValue } from './value-codec.js';
+
+/** The part of a BullMQ job the runner uses. */
+export interface RunnableJob {
+  readonly id?: string | undefined;
+  readonly data: unknown;
+  updateProgress(progress: StageJobProgress): Promise<void>;
+  moveToWait(token?: string): Promise<unknown>;
+}
+
+/** Where a remote worker runs stages: worker threads (default), or its main thread (I/O-bound stages). */
+export type RemoteThread = 'worker' | 'main';
+
+interface ActiveJob {
+  readonly runId: string;
+  readonly abort: AbortController;
+  readonly job: RunnableJob;
+  readonly token: string | undefined;
+}
+
+interface Slot {
+  readonly executor: WorkerThreadExecutor;
+  busy: boolean;
+}
+
+export class JobRunner {
+  readonly #stages: StageIndex;
+  readonly #worker: string;
+  readonly #thread: RemoteThread;
+  readonly #slots: Slot[] = [];
+  readonly #active = new Map<string, ActiveJob>();
+  #closed = false;
+
+  /** `worker` is this process as `host:pid`, reported with each stage it starts. */
+  constructor(stages: StageIndex, worker: string, thread: RemoteThread) {
+    this.#stages = stages;
+    this.#worker = worker;
+    this.#thread = thread;
+  }
+
+  /** Runs a job; rejects (failing the job) when it is refused, when its stage fails, or when it is cancelled. */
+  async run(job: RunnableJob, token?: string, signal?: AbortSignal): Promise<StageJobResult> {
+    const jobId = job.id;
+    let threadId: number | undefined;
+    // The error goes first as a progress report (BullMQ's failed event carries only a message).
+    const fail = async (error: unknown): Promise<never> => {
+      const progress: StageJobProgress = { worker: this.#worker, failure: encodeError(error) };
+      await job
+        .updateProgress(threadId === undefined ? progress : { ...progress, threadId })
+        .catch(() => undefined);
+      throw error instanceof Error ? error : new Error(String(error));
+    };
+
+    let data: StageJobData;
+    let definition: StageDefinition;
+    let args: unknown;
+    try {
+      data = parseStageJob(job.data, jobId);
+      definition = this.#stages.find(data.stage, jobId);
+      args = decodeArgs(data.args, jobId);
+    } catch (error) {
+      return fail(error);
+    }
+
+    const abort = new AbortController();
+    const key = jobId ?? `${data.runId}-${data.instance}-${data.attempt}`;
+    this.#active.set(key, { runId: data.runId, abort, job, token });
+    const forward = (): void => abort.abort(signal?.reason);
+    signal?.addEventListener('abort', forward, { once: true });
+    const slot = this.#thread === 'worker' ? this.#takeSlot() : undefined;
+    try {
+      const attempt: Attempt = {
+        stage: { definition } as unknown as Stage,
+        name: data.instance,
+        args: args as unknown[],
+        attempt: data.attempt,
+        // Aborting terminates the stage's thread (the worker executor passes it to tinypool).
+        signal: abort.signal,
+        context: () => {
+          throw new InternalError('a remote function stage asked for a class stage context');
+        },
+        begin: (thread: number) => {
+          threadId = thread;
+          // Not awaited: the stage starts now; the report shares the connection that later
+          // finishes the job, so it reaches Redis first.
+          job.updateProgress({ worker: this.#worker, threadId: thread }).catch(() => undefined);
+        },
+      };
+      const stopped = new Promise<never>((_, reject) => {
+        const onAbort = (): void => reject(new CancelledError(abort.signal.reason));
+        if (abort.signal.aborted) onAbort();
+        else abort.signal.addEventListener('abort', onAbort, { once: true });
+      });
+      const running = slot ? slot.executor.run(attempt) : runInline(definition, attempt);
+      const value = await Promise.race([running, stopped]);
+      try {
+        return { worker: this.#worker, value: encodeValue(value) };
+      } catch (error) {
+        throw new UncloneableValueError(data.instance, 'result', error instanceof Error ? error.message : '');
+      }
+    } catch (error) {
+      return await fail(error);
+    } finally {
+      signal?.removeEventListener('abort', forward);
+      this.#active.delete(key);
+      if (slot) slot.busy = false;
+    }
+  }
+
+  /** Stops the stages of a cancelled run, or one stopped job (by id); returns how many it stopped. */
+  cancel(target: { runId: string } | { jobId: string }, reason: string): number {
+    let stopped = 0;
+    for (const [key, job] of this.#active) {
+      if ('runId' in target ? job.runId === target.runId : key === target.jobId) {
+        job.abort.abort(reason);
+        stopped++;
+      }
+    }
+    return stopped;
+  }
+
+  /**
+   * Puts the running jobs back in the queue, for another worker to run (a forced stop). Their
+   * stages are still running here: stop them after cutting this worker's Redis connection.
+   */
+  async handBack(): Promise<void> {
+    await Promise.allSettled([...this.#active.values()].map(({ job, token }) => job.moveToWait(token)));
+  }
+
+  /** How many jobs run now. */
+  get active(): number {
+    return this.#active.size;
+  }
+
+  /** Terminates the worker threads (a stage still running rejects). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all(this.#slots.splice(0).map((slot) => slot.executor.close()));
+  }
+
+  #takeSlot(): Slot {
+    if (this.#closed) throw new CancelledError('the worker is stopping');
+    let slot = this.#slots.find((s) => !s.busy);
+    if (!slot) this.#slots.push((slot = { executor: new WorkerThreadExecutor(1), busy: false }));
+    slot.busy = true;
+    return slot;
+  }
+}
+
+function runInline(definition: StageDefinition, attempt: Attempt): Promise<unknown> {
+  attempt.begin(0);
+  return Promise.resolve().then(() => definition.fn!(...attempt.args));
+}
+
+function decodeArgs(encoded: string, jobId: string | undefined): unknown[] {
+  let args: unknown;
+  try {
+    args = decodeValue(encoded);
+  } catch (error) {
+    throw new RemoteJobRejectedError(
+      jobId,
+      `its arguments could not be decoded (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
+  if (!Array.isArray(args)) throw new RemoteJobRejectedError(jobId, 'its arguments are not an array');
+  return args;
+}

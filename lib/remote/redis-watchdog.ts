@@ -1,0 +1,79 @@
+import type { Redis } from 'ioredis';
+import { RedisUnavailableError } from './remote-errors.js';
+
+/**
+ * Declares Redis unavailable when a client has not been connected for `waitMs` in a row: not
+ * connected yet when the watchdog starts, or lost later. ioredis keeps reconnecting (and BullMQ
+ * needs it to), so without this a run whose Redis went away would wait forever.
+ */
+export class RedisWatchdog {
+  readonly #client: Redis;
+  readonly #address: string;
+  readonly #waitMs: number;
+  readonly #onUnavailable: (error: RedisUnavailableError) => void;
+  #timer: NodeJS.Timeout | undefined;
+  #lastError: unknown;
+  #stopped = false;
+  #error: RedisUnavailableError | undefined;
+  #waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  readonly #onReady = (): void => {
+    this.#clear();
+    for (const waiter of this.#waiters.splice(0)) waiter.resolve();
+  };
+  readonly #onLost = (): void => this.#arm();
+  readonly #onError = (error: unknown): void => {
+    this.#lastError = error;
+  };
+
+  constructor(
+    client: Redis,
+    address: string,
+    waitMs: number,
+    onUnavailable: (error: RedisUnavailableError) => void,
+  ) {
+    this.#client = client;
+    this.#address = address;
+    this.#waitMs = waitMs;
+    this.#onUnavailable = onUnavailable;
+    client.on('ready', this.#onReady);
+    client.on('close', this.#onLost);
+    client.on('error', this.#onError);
+    if (client.status !== 'ready') this.#arm();
+  }
+
+  /** The error, once Redis was declared unavailable. */
+  get error(): RedisUnavailableError | undefined {
+    return this.#error;
+  }
+
+  /** Resolves when the client is connected; rejects if Redis is declared unavailable first. */
+  ready(): Promise<void> {
+    if (this.#error) return Promise.reject(this.#error);
+    if (this.#client.status === 'ready') return Promise.resolve();
+    return new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#clear();
+    this.#client.off('ready', this.#onReady);
+    this.#client.off('close', this.#onLost);
+    this.#client.off('error', this.#onError);
+  }
+
+  #arm(): void {
+    if (this.#stopped || this.#timer || this.#error) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      if (this.#stopped || this.#client.status === 'ready') return;
+      this.#error = new RedisUnavailableError(this.#address, this.#waitMs, this.#lastError);
+      for (const waiter of this.#waiters.splice(0)) waiter.reject(this.#error);
+      this.#onUnavailable(this.#error);
+    }, this.#waitMs);
+  }
+
+  #clear(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}

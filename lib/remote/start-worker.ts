@@ -62,6 +62,7 @@ export interface RemoteWorker {
  */
 export async function startWorker(options: WorkerOptions): Promise<RemoteWorker> {
   const settings = checkOptions(options);
+  const target = redisTarget(options.redis);
   const url = moduleUrl(options.module);
   await loadPipelineModule(url);
   const stages = new StageIndex(url);
@@ -73,7 +74,6 @@ export async function startWorker(options: WorkerOptions): Promise<RemoteWorker>
     );
   }
   const id = `${hostname()}:${process.pid}`;
-  const target = redisTarget(options.redis);
   const log = options.log ?? ((line: string) => console.log(line));
   const runner = new JobRunner(stages, id, settings.thread);
   const client = await createRedisClient(target, `tsdags-worker-${id}`);

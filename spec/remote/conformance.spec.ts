@@ -1,0 +1,144 @@
+/**
+ * One suite, two executors: worker threads on this machine, and BullMQ jobs run by two worker
+ * processes (spec/fixtures/remote/worker.mjs) through a Redis started for this file. Results,
+ * events and failures must be the same.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  Pipeline,
+  StageFailedError,
+  UncloneableValueError,
+  type RunEvent,
+  type RunResult,
+  type StageStartEvent,
+} from 'tsdags';
+import type { Executor } from '../../lib/executors/executor.js';
+import { BullMQExecutor } from '../../lib/executors/bullmq.js';
+import { WorkerThreadExecutor } from '../../lib/executors/worker-thread.js';
+import { add, boom, double, echo, shapes, total, uncloneable, whoami } from '../fixtures/remote/stages.mjs';
+import { startRedis, type RedisServer } from '../support/redis-server.js';
+import { runWith, type RunWithOptions } from '../support/run-with.js';
+import { spawnWorker, type WorkerProcess } from '../support/worker-process.js';
+
+let redis: RedisServer;
+let workers: WorkerProcess[] = [];
+const queue = `conformance-${process.pid}`;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  // One stage at a time each, so that two stages running at once are on two processes.
+  workers = [spawnWorker({ redis: redis.url, queue }), spawnWorker({ redis: redis.url, queue })];
+  await Promise.all(workers.map((worker) => worker.waitFor(/ready on queue/)));
+});
+
+afterAll(async () => {
+  await Promise.all(workers.map((worker) => worker.stop()));
+  await redis?.stop();
+});
+
+const executors: Record<string, (runId: string) => Executor> = {
+  'worker-thread': () => new WorkerThreadExecutor(4),
+  bullmq: (runId) => new BullMQExecutor({ runId, redis: redis.url, queue }),
+};
+
+// Each stage's event types, in order: what must not depend on where stages run.
+function eventsByStage(result: RunResult): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const event of result.events) {
+    if ('stage' in event) (out[event.stage] ??= []).push(event.type);
+  }
+  return out;
+}
+
+describe.each(Object.keys(executors))('the %s executor', (name) => {
+  const run = (pipeline: Pipeline, options?: RunWithOptions) => runWith(pipeline, executors[name]!, options);
+
+  test('runs a DAG and passes results downstream', async () => {
+    //  add(1, 2) ─> double ─┐
+    //  add(3, 4) ───────────┴─> total
+    const a = add(1, 2);
+    const b = add(3, 4);
+    const d = double(a);
+    const t = total([d, b]);
+    const result = await run(new Pipeline().addStages([t]), { cores: 2 }).done;
+    expect(result.status).toBe('succeeded');
+    expect([result.output(a), result.output(b), result.output(d), result.output(t)]).toEqual([3, 7, 6, 13]);
+    expect(eventsByStage(result)[t.name]).toEqual(['stage:ready', 'stage:start', 'stage:done']);
+  });
+
+  test('passes values as structured clone does: Map, Set, Date, BigInt, typed arrays, undefined', async () => {
+    const s = shapes(5);
+    const e = echo(s);
+    const result = await run(new Pipeline().addStages([e])).done;
+    const value = result.output(e) as Record<string, unknown>;
+    expect(value).toEqual({
+      map: new Map([['n', 5]]),
+      set: new Set([1, 2]),
+      date: new Date(0),
+      big: 2n ** 70n,
+      bytes: new Uint8Array([1, 2, 3]),
+      nothing: undefined,
+      nested: [{ deep: [5] }],
+    });
+    expect('nothing' in value).toBe(true);
+  });
+
+  test('fails a stage that throws, with its error as the cause, and skips its dependents', async () => {
+    //  boom ─> echo        add(1, 1)
+    const b = boom('bad input');
+    const e = echo(b);
+    const ok = add(1, 1);
+    const result = await run(new Pipeline().addStages([e, ok]), { onError: 'continue' }).done;
+    expect(result.status).toBe('failed');
+    expect(result.output(ok)).toBe(2);
+    const [error] = result.errors;
+    expect(error).toBeInstanceOf(StageFailedError);
+    expect(error!.stage).toBe(b.name);
+    // Errors cross a thread by structured clone (class, message, stack), then a machine as they are.
+    const cause = error!.cause as Error;
+    expect([cause.name, cause.message]).toEqual(['TypeError', 'bad input']);
+    expect(cause.stack).toContain('fixtures/remote/stages.mjs');
+    expect(eventsByStage(result)).toEqual({
+      [b.name]: ['stage:ready', 'stage:start', 'stage:error'],
+      [e.name]: ['stage:skip'],
+      [ok.name]: ['stage:ready', 'stage:start', 'stage:done'],
+    });
+  });
+
+  test('fails a stage whose result cannot be cloned with UncloneableValueError', async () => {
+    const u = uncloneable();
+    const result = await run(new Pipeline().addStages([u])).done;
+    expect(result.status).toBe('failed');
+    const cause = result.errors[0]!.cause;
+    expect(cause).toBeInstanceOf(UncloneableValueError);
+    expect((cause as UncloneableValueError).message).toContain(`Stage "${u.name}" has a result`);
+  });
+
+  test('fails a stage whose argument cannot be cloned with UncloneableValueError', async () => {
+    const e = echo({ fn: () => 1 } as never);
+    const result = await run(new Pipeline().addStages([e])).done;
+    expect(result.status).toBe('failed');
+    const cause = result.errors[0]!.cause;
+    expect(cause).toBeInstanceOf(UncloneableValueError);
+    expect((cause as UncloneableValueError).message).toContain(`Stage "${e.name}" has an argument`);
+  });
+});
+
+test('the bullmq executor runs stages on both worker processes and names them in stage:start', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsdags-whoami-'));
+  try {
+    // Each waits until both have started: with one stage at a time per worker, they run on two.
+    const first = whoami(dir, 2);
+    const second = whoami(dir, 2);
+    const result = await runWith(new Pipeline().addStages([first, second]), executors.bullmq!, { cores: 2 })
+      .done;
+    const pids = [result.output(first), result.output(second)].sort();
+    expect(pids).toEqual(workers.map((worker) => worker.pid).sort());
+    const starts = result.events.filter((e: RunEvent): e is StageStartEvent => e.type === 'stage:start');
+    expect(starts.map((e) => e.worker).sort()).toEqual(pids.map((pid) => `${hostname()}:${pid}`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

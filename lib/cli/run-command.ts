@@ -45,8 +45,15 @@ async function runFile(file: string, flags: RunFlags): Promise<void> {
   const options = toRunOptions(flags);
   checkRunPictures(flags);
   const pipeline = await loadPipeline(file);
-  const run = startRun(pipeline, options);
+  // The reporter comes first: main-thread stages can start (and print) inside pipeline.run().
   const reporter = createReporter(flags, pipeline.name);
+  let run: Run;
+  try {
+    run = startRun(pipeline, options);
+  } catch (error) {
+    reporter.close();
+    throw error;
+  }
   const stopOnInterrupt = interruptible(run, reporter);
   let result: RunResult;
   try {

@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util';
 import pc from 'picocolors';
 import { Pipeline, stage, type RunEvent } from 'tsdags';
 import { ProgressDisplay, renderFrame } from '../../lib/cli/progress-display.js';
@@ -5,7 +6,6 @@ import { ProgressState } from '../../lib/cli/progress-state.js';
 import { summaryTable } from '../../lib/cli/summary-table.js';
 
 const plain = pc.createColors(false);
-const ansi = /\x1b\[[0-9;?]*[A-Za-z]/g;
 
 // The seed's six stages, half-way through:
 //
@@ -68,13 +68,13 @@ describe('the live progress display', () => {
     const display = new ProgressDisplay(terminal, { name: 'seed' });
     try {
       for (const event of halfway) display.event(event);
-      const text = out.replace(ansi, '');
+      const text = stripVTControlCharacters(out);
       expect(text).toContain('✖ stage_4 failed after 50ms (attempt 1): no space left\n');
       expect(text).toContain('3/6 done');
 
       const result = await new Pipeline().addStages([one()]).start({ thread: 'main' });
       display.finish(result);
-      expect(out.replace(ansi, '')).toMatch(/✔ succeeded in \S+: 1 stage\n$/);
+      expect(stripVTControlCharacters(out)).toMatch(/✔ succeeded in \S+: 1 stage\n$/);
     } finally {
       display.close();
     }

@@ -1,6 +1,7 @@
 import type { RunEvent } from '../run/events.js';
 import type { RunResult } from '../run/run-result.js';
 import { colorsFor, failureMessage, failureStack, formatDuration, type Colors } from './format.js';
+import { retryOf } from './progress-state.js';
 import type { Reporter } from './reporter.js';
 import { summaryTable } from './summary-table.js';
 
@@ -36,6 +37,11 @@ export class PlainReporter implements Reporter {
 
   #line(event: RunEvent): string | undefined {
     const c = this.#colors;
+    const retry = retryOf(event);
+    if (retry) {
+      const head = `${c.yellow('retry ')}  ${retry.stage}: attempt ${retry.attempt} failed (${failureMessage(retry.error)}); again in ${formatDuration(retry.delayMs)}`;
+      return this.#verbose ? `${head}\n${indent(failureStack(retry.error))}` : head;
+    }
     switch (event.type) {
       case 'run:start':
         return `run ${event.runId}: ${event.stages} stage${event.stages === 1 ? '' : 's'}, at most ${event.cores} at once`;
@@ -45,7 +51,9 @@ export class PlainReporter implements Reporter {
       case 'stage:start':
         return `${c.cyan('start ')}  ${event.stage}${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}`;
       case 'stage:done':
-        return `${c.green('done  ')}  ${event.stage} in ${formatDuration(event.durationMs)}`;
+        return (event as { cached?: boolean }).cached
+          ? `${c.green('done  ')}  ${event.stage} (stored result reused)`
+          : `${c.green('done  ')}  ${event.stage} in ${formatDuration(event.durationMs)}`;
       case 'stage:error': {
         const head = `${c.red('failed')}  ${event.stage} after ${formatDuration(event.durationMs)} (attempt ${event.attempt}): ${failureMessage(event.error)}`;
         return this.#verbose ? `${head}\n${indent(failureStack(event.error))}` : head;

@@ -3,7 +3,7 @@ import type { RunEvent } from '../run/events.js';
 import type { RunResult } from '../run/run-result.js';
 import { colorsFor, failureMessage, failureStack, formatDuration, padEnd, type Colors } from './format.js';
 import { indent } from './plain-reporter.js';
-import { ProgressState } from './progress-state.js';
+import { ProgressState, retryOf } from './progress-state.js';
 import type { Reporter } from './reporter.js';
 import { summaryTable } from './summary-table.js';
 import { hookWrites, type HookedStream } from './write-hook.js';
@@ -60,7 +60,11 @@ export class ProgressDisplay implements Reporter {
 
   event(event: RunEvent): void {
     this.#state.apply(event);
-    if (event.type === 'stage:error') {
+    const retry = retryOf(event);
+    if (retry) {
+      const head = `${this.#colors.yellow('↻')} ${retry.stage} attempt ${retry.attempt} failed: ${failureMessage(retry.error)}; trying again in ${formatDuration(retry.delayMs)}`;
+      this.#print(this.#verbose ? `${head}\n${indent(failureStack(retry.error))}` : head);
+    } else if (event.type === 'stage:error') {
       const c = this.#colors;
       const head = `${c.red('✖')} ${event.stage} ${c.red('failed')} after ${formatDuration(event.durationMs)} (attempt ${event.attempt}): ${failureMessage(event.error)}`;
       this.#print(this.#verbose ? `${head}\n${indent(failureStack(event.error))}` : head);

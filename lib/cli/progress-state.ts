@@ -7,6 +7,23 @@ export interface RunningStage {
   readonly attempt: number;
 }
 
+/** A failed attempt that will be tried again (`stage:retry`). */
+export interface RetryNotice {
+  readonly stage: string;
+  readonly attempt: number;
+  readonly delayMs: number;
+  readonly error: Error;
+}
+
+/**
+ * The `stage:retry` event, read by its shape so that the reporters work with and without it in
+ * the event union (retries with back-off are arriving in the engine).
+ */
+export function retryOf(event: RunEvent): RetryNotice | undefined {
+  const candidate = event as unknown as { type: string };
+  return candidate.type === 'stage:retry' ? (candidate as unknown as RetryNotice) : undefined;
+}
+
 /** What the live display knows of a run so far, folded from its events. */
 export class ProgressState {
   runId = '';
@@ -21,6 +38,12 @@ export class ProgressState {
 
   /** Folds one event in. */
   apply(event: RunEvent): void {
+    const retry = retryOf(event);
+    if (retry) {
+      // It waits out its back-off, then starts again (a new stage:start).
+      this.running.delete(retry.stage);
+      return;
+    }
     switch (event.type) {
       case 'run:start':
         this.runId = event.runId;

@@ -46,6 +46,24 @@ describe('the live progress display', () => {
     expect(running).toEqual(['    stage_3  1.30s', '    stage_5  1.20s  attempt 2']);
   });
 
+  test('ProgressState takes a retried stage off the running list until it starts again', () => {
+    const state = new ProgressState();
+    for (const event of halfway) state.apply(event);
+    const retry = {
+      type: 'stage:retry',
+      time: t0 + 400,
+      stage: 'stage_3',
+      attempt: 1,
+      delayMs: 100,
+      error: new Error('x'),
+    };
+    state.apply(retry as unknown as RunEvent);
+    expect([...state.running.keys()]).toEqual(['stage_5']);
+    expect(state.finished).toBe(3);
+    state.apply({ type: 'stage:start', time: t0 + 500, stage: 'stage_3', attempt: 2, threadId: 2 });
+    expect(state.running.get('stage_3')).toMatchObject({ attempt: 2, since: t0 + 500 });
+  });
+
   test('renderFrame() folds what does not fit the terminal into a count', () => {
     const state = new ProgressState();
     state.apply({ type: 'run:start', time: t0, runId: 'r1', stages: 50, cores: 50 });

@@ -1,0 +1,46 @@
+import { PlainReporter } from '../../lib/cli/plain-reporter.js';
+import { StageFailedError, type RunEvent } from 'tsdags';
+
+function reporter(options: { verbose?: boolean } = {}) {
+  let out = '';
+  const stream = {
+    write: (chunk: string) => ((out += chunk), true),
+    isTTY: false,
+  } as unknown as NodeJS.WriteStream;
+  return { plain: new PlainReporter(stream, options), text: () => out };
+}
+
+const t = 1_000;
+const error = new StageFailedError('load', 1, new Error('timeout'));
+
+describe('PlainReporter', () => {
+  test('PlainReporter writes one line per change of state, and none for stage:ready or run:done', () => {
+    const { plain, text } = reporter();
+    const events: RunEvent[] = [
+      { type: 'run:start', time: t, runId: 'r1', stages: 2, cores: 1 },
+      { type: 'stage:ready', time: t, stage: 'load' },
+      { type: 'stage:start', time: t, stage: 'load', attempt: 1, threadId: 1 },
+      { type: 'stage:done', time: t + 5, stage: 'load', attempt: 1, threadId: 1, durationMs: 5 },
+      { type: 'stage:skip', time: t + 5, stage: 'save', reason: 'the run stopped' },
+      { type: 'run:done', time: t + 6, runId: 'r1', status: 'succeeded', durationMs: 6 },
+    ];
+    for (const event of events) plain.event(event);
+    expect(text()).toBe(
+      [
+        'run r1: 2 stages, at most 1 at once',
+        'start   load',
+        'done    load in 5ms',
+        'skip    save: the run stopped',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  test('PlainReporter reports a retry with what the attempt threw and the back-off', () => {
+    const { plain, text } = reporter();
+    // A stage:retry event, as the engine's retries emit it.
+    const retry = { type: 'stage:retry', time: t, stage: 'load', attempt: 1, delayMs: 1500, error };
+    plain.event(retry as unknown as RunEvent);
+    expect(text()).toBe('retry   load: attempt 1 failed (timeout); again in 1.50s\n');
+  });
+});

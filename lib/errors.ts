@@ -77,6 +77,25 @@ export class CancelledError extends TsdagsError {
   }
 }
 
+/** A stage attempt ran longer than its `timeout`. */
+export class TimeoutError extends TsdagsError {
+  readonly stage: string;
+  readonly timeoutMs: number;
+
+  constructor(stage: string, timeoutMs: number, thread: 'worker' | 'main') {
+    super(
+      'TIMEOUT',
+      `Stage "${stage}" timed out after ${timeoutMs} ms` +
+        (thread === 'worker'
+          ? ': its worker thread was terminated. '
+          : ': it was abandoned (main-thread code cannot be stopped; watch ctx.signal to stop early). ') +
+        'Raise its `timeout` option if it needs longer.',
+    );
+    this.stage = stage;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
 /** A worker thread could not find the stage it was asked to run. */
 export class StageNotFoundError extends TsdagsError {
   readonly stage: string;
@@ -155,6 +174,8 @@ export function describeValue(value: unknown): string {
   return `${String(value)} (${typeof value})`;
 }
 
+// Duck-typed: errors from worker threads and other realms are not `instanceof Error` here.
 function describeCause(cause: unknown): string {
-  return cause instanceof Error ? cause.message : String(cause);
+  const message = (cause as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : String(cause);
 }

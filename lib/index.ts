@@ -6,7 +6,8 @@
  * - pipeline: a DAG of stages; `.after()` and stage arguments are its edges.
  * - run: one execution of a pipeline, with its events, its stages' results and its end.
  * - executor: where a stage runs: a worker thread (default for function stages) or the main thread.
- * - store: where run records and results are kept (coming with resumable runs).
+ * - store: where run records, stage results and the cache are kept (`.tsdags/` files by default),
+ *   and the key-value store stages reach as `ctx.store` (files, or Redis).
  *
  * @packageDocumentation
  */
@@ -15,7 +16,14 @@
 export { stage } from './stage/stage-factory.js';
 export type { Input, StageArg, StageFactory } from './stage/stage-factory.js';
 export { Stage } from './stage/stage.js';
-export type { StageContext, StageLogger, StageOptions, Thread } from './stage/stage.js';
+export type {
+  KeyValueStore,
+  ResourceLimits,
+  StageContext,
+  StageLogger,
+  StageOptions,
+  Thread,
+} from './stage/stage.js';
 export { Pipeline } from './pipeline.js';
 export type { PipelineOptions, RunOptions } from './pipeline.js';
 export type { Graph } from './graph/graph.js';
@@ -25,6 +33,7 @@ export { Run } from './run/run.js';
 export { RunResult } from './run/run-result.js';
 export type { StageResult } from './run/run-result.js';
 export type {
+  ResumeInfo,
   RunDoneEvent,
   RunEvent,
   RunStartEvent,
@@ -33,10 +42,19 @@ export type {
   StageDoneEvent,
   StageErrorEvent,
   StageReadyEvent,
+  StageRetryEvent,
   StageSkipEvent,
   StageStartEvent,
   StageStatus,
 } from './run/events.js';
+
+// Stores
+export { FileKeyValueStore } from './store/file-key-value-store.js';
+export { RedisKeyValueStore } from './store/redis-key-value-store.js';
+export type { RedisConnection } from './store/redis-key-value-store.js';
+export { FileRunStore } from './store/file-run-store.js';
+export type { RunSummary } from './store/run-record.js';
+export { InvalidStoreKeyError, RunNotFoundError, StoreCorruptError } from './store/store-errors.js';
 
 // Errors
 export {
@@ -49,6 +67,7 @@ export {
   StageFailedError,
   StageNotFoundError,
   StageSkippedError,
+  TimeoutError,
   TsdagsError,
   UncloneableValueError,
 } from './errors.js';

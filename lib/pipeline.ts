@@ -4,15 +4,21 @@ import { RunFailedError, CancelledError, describeValue } from './errors.js';
 import { buildGraph, type Graph } from './graph/graph.js';
 import { MainThreadExecutor } from './executors/main-thread.js';
 import { WorkerThreadExecutor } from './executors/worker-thread.js';
-import { Engine } from './run/engine.js';
+import { Engine, type StageDefaults } from './run/engine.js';
 import { EventLog } from './run/event-log.js';
 import { Run } from './run/run.js';
 import type { RunResult } from './run/run-result.js';
+import { checkStageOptions } from './stage/check-options.js';
 import { inWorker, reachedStart } from './stage/registry.js';
-import { Stage, type Thread } from './stage/stage.js';
+import { Stage, type KeyValueStore, type Thread } from './stage/stage.js';
+import { FileKeyValueStore } from './store/file-key-value-store.js';
+import { FileRunStore } from './store/file-run-store.js';
+import { checkRunId } from './store/keys.js';
+import { RedisKeyValueStore, type RedisConnection } from './store/redis-key-value-store.js';
+import { RunRecorder } from './store/run-recorder.js';
 
-/** How a run runs. */
-export interface RunOptions {
+/** How a run runs. The stage options here are defaults for stages that do not set their own. */
+export interface RunOptions extends StageDefaults {
   /** At most this many stages run at once; default `os.availableParallelism()`. */
   cores?: number;
   /** Where function stages run unless they say otherwise: `'worker'` (default) or `'main'`. */
@@ -22,6 +28,17 @@ export interface RunOptions {
    * skips the rest; `'continue'` runs every stage that is not downstream of a failure.
    */
   onError?: 'stop' | 'continue';
+  /** Cancels the run when it aborts, like `run.cancel()`. */
+  signal?: AbortSignal;
+  /**
+   * Where run records, stage results and the cache are kept: a directory (default `.tsdags` in the
+   * working directory), or `false` to keep nothing (no resume, no cache).
+   */
+  storeDir?: string | false;
+  /** Resumes an earlier run (an id, or `'last'`): stages with a stored result are not run again. */
+  resume?: string;
+  /** What `ctx.store` is: files in `storeDir` (default), or Redis (`{ redis: 'redis://host:6379' }`). */
+  store?: 'file' | { redis: RedisConnection };
 }
 
 export interface PipelineOptions {
@@ -79,8 +96,9 @@ export class Pipeline {
   }
 
   /**
-   * Starts a run and returns it at once. Throws (before any stage runs) when the graph is invalid
-   * or an option is wrong. Inside a worker thread it returns a run that never starts.
+   * Starts a run and returns it at once. Throws (before any stage runs) when the graph is invalid,
+   * an option is wrong or the run to resume cannot be read. Inside a worker thread it returns a
+   * run that never starts.
    */
   run(options: RunOptions = {}): Run {
     const runId = newRunId();
@@ -90,6 +108,19 @@ export class Pipeline {
     }
     const settings = checkOptions(options);
     const graph = this.graph();
+    const store = settings.storeDir === false ? undefined : new FileRunStore(settings.storeDir);
+    const recorder =
+      store &&
+      new RunRecorder({
+        store,
+        graph,
+        runId,
+        pipeline: this.name,
+        cores: settings.cores,
+        resume: settings.resume,
+        cache: options.cache ?? false,
+      });
+    const keyValues = keyValueStore(options.store, settings.storeDir);
     const log = new EventLog();
     const engine = new Engine(
       graph,
@@ -99,10 +130,25 @@ export class Pipeline {
         thread: settings.thread,
         onError: settings.onError,
         executors: { main: new MainThreadExecutor(), worker: new WorkerThreadExecutor(settings.cores) },
+        defaults: options,
+        recorder,
+        resume: recorder?.resume,
+        store: keyValues,
+        durations: store?.readDurations(this.name),
       },
       log,
     );
-    const run = new Run(runId, log.observable, engine.done, engine, graph);
+    const done = engine.done.finally(() => (keyValues as Partial<RedisKeyValueStore>).close?.());
+    const run = new Run(runId, log.observable, done, engine, graph);
+    const { signal } = options;
+    if (signal) {
+      const abort = () => run.cancel(signal.reason);
+      if (signal.aborted) queueMicrotask(abort);
+      else {
+        signal.addEventListener('abort', abort, { once: true });
+        void done.finally(() => signal.removeEventListener('abort', abort));
+      }
+    }
     engine.start();
     return run;
   }
@@ -126,13 +172,22 @@ interface Settings {
   cores: number;
   thread: Thread | undefined;
   onError: 'stop' | 'continue';
+  storeDir: string | false;
+  resume: string | undefined;
 }
 
 function checkOptions(options: RunOptions): Settings {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`Expected an options object in run(), got ${describeValue(options)}.`);
   }
-  const { cores = availableParallelism(), thread, onError = 'stop' } = options;
+  const {
+    cores = availableParallelism(),
+    thread,
+    onError = 'stop',
+    storeDir = '.tsdags',
+    resume,
+    signal,
+  } = options;
   if (!Number.isInteger(cores) || cores < 1) {
     throw new TypeError(`Expected \`cores\` to be a whole number from 1 up, got ${describeValue(cores)}.`);
   }
@@ -142,7 +197,39 @@ function checkOptions(options: RunOptions): Settings {
   if (onError !== 'stop' && onError !== 'continue') {
     throw new TypeError(`Expected \`onError\` to be 'stop' or 'continue', got ${describeValue(onError)}.`);
   }
-  return { cores, thread, onError };
+  if (storeDir !== false && (typeof storeDir !== 'string' || storeDir.length === 0)) {
+    throw new TypeError(
+      `Expected \`storeDir\` to be a directory path or false, got ${describeValue(storeDir)}.`,
+    );
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(`Expected \`signal\` to be an AbortSignal, got ${describeValue(signal)}.`);
+  }
+  if (resume !== undefined) {
+    if (storeDir === false) {
+      throw new TypeError(
+        'Expected a `storeDir` to resume from, got storeDir: false. Runs kept nowhere cannot resume.',
+      );
+    }
+    if (resume !== 'last') checkRunId(resume);
+  }
+  if (options.cache && storeDir === false) {
+    throw new TypeError(
+      'Expected a `storeDir` for cache: true, got storeDir: false. Cached results need a store.',
+    );
+  }
+  checkStageOptions(options, 'run()');
+  return { cores, thread, onError, storeDir, resume };
+}
+
+function keyValueStore(store: RunOptions['store'], storeDir: string | false): KeyValueStore {
+  if (store === undefined || store === 'file')
+    return new FileKeyValueStore(storeDir === false ? '.tsdags' : storeDir);
+  if (typeof store === 'object' && store !== null && 'redis' in store)
+    return new RedisKeyValueStore(store.redis);
+  throw new TypeError(
+    `Expected \`store\` to be 'file' or { redis: 'redis://host:port' }, got ${describeValue(store)}.`,
+  );
 }
 
 // Time-ordered and unique: 20261125T003512-3f9a1c. No ':' (BullMQ job ids) and no '/'.

@@ -7,10 +7,18 @@ export interface Attempt {
   /** The function stage's arguments, inputs resolved. */
   readonly args: unknown[];
   readonly attempt: number;
+  /**
+   * Aborts when the run is cancelled or the attempt times out, with the reason to reject with.
+   * The executor stops the stage when it aborts and rejects with `signal.reason`.
+   */
+  readonly signal: AbortSignal;
   /** Builds the class stage's context (on demand: function stages do not need one). */
   context(): StageContext;
-  /** The executor calls this once, with the thread it runs on, just before the stage's code runs. */
-  begin(threadId: number): void;
+  /**
+   * The executor calls this once, just before the stage's code runs, with the thread it runs on
+   * and, for remote workers, which worker that is (`host:pid`).
+   */
+  begin(threadId: number, worker?: string): void;
 }
 
 /**

@@ -1,5 +1,6 @@
 import Tinypool from 'tinypool';
 import { StageNotFoundError, UncloneableValueError } from '../errors.js';
+import type { ResourceLimits } from '../stage/stage.js';
 import type { Attempt, Executor } from './executor.js';
 import { deathNoteBytes, isWorkerFailure, takeDeathNote, type WorkerTask } from './worker-protocol.js';
 
@@ -40,8 +41,14 @@ export class WorkerThreadExecutor implements Executor {
           : 'class stages run on the main thread',
       );
     }
-    const lane = this.#freeLane();
+    const limits = attempt.stage.options.resourceLimits;
+    // A stage with memory limits gets a thread of its own, made with them and ended after it.
+    const lane = limits ? newLane(limits) : this.#freeLane();
     lane.busy = true;
+    const release = () => {
+      lane.busy = false;
+      if (limits) void lane.pool.destroy();
+    };
     const task: WorkerTask = {
       module: definition.module,
       name: definition.name,
@@ -51,14 +58,15 @@ export class WorkerThreadExecutor implements Executor {
     attempt.begin(lane.pool.threads[0]?.threadId ?? -1);
     let pending: Promise<unknown>;
     try {
-      pending = lane.pool.run(task);
+      // Aborting terminates the lane's thread (tinypool starts a fresh one): a stuck stage stops.
+      pending = lane.pool.run(task, { signal: attempt.signal });
     } catch (error) {
-      lane.busy = false;
+      release();
       throw translate(error, attempt.name, 'argument');
     }
     return pending.then(
       (result) => {
-        lane.busy = false;
+        release();
         if (isWorkerFailure(result)) {
           throw result.code === 'STAGE_NOT_FOUND'
             ? new StageNotFoundError(attempt.name, definition.module, result.detail)
@@ -67,7 +75,15 @@ export class WorkerThreadExecutor implements Executor {
         return result;
       },
       (error: unknown) => {
-        lane.busy = false;
+        release();
+        if (attempt.signal.aborted) throw attempt.signal.reason;
+        if ((error as { code?: unknown })?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+          throw new Error(
+            `The stage ran out of memory in its worker thread (resourceLimits ${JSON.stringify(limits ?? {})}); ` +
+              'the thread was ended. Raise its resourceLimits or make it use less memory.',
+            { cause: error },
+          );
+        }
         const note = takeDeathNote(lane.deathNote);
         if (note !== undefined) throw new UncloneableValueError(attempt.name, 'result', note);
         throw translate(error, attempt.name, 'argument');
@@ -88,20 +104,25 @@ export class WorkerThreadExecutor implements Executor {
     for (const lane of this.#lanes) if (!lane.busy) return lane;
     if (this.#lanes.length >= this.#cores)
       throw new Error('tsdags internal error: more worker stages than cores');
-    const deathNote = new SharedArrayBuffer(deathNoteBytes);
-    const pool = new Tinypool({
-      filename: workerEntry,
-      minThreads: 1,
-      maxThreads: 1,
-      isolateWorkers: false,
-      workerData: { deathNote },
-    });
-    // A worker that fails with no task in flight must not crash the process: its next task reports it.
-    pool.on('error', () => {});
-    const lane = { pool, deathNote, busy: false };
+    const lane = newLane(undefined);
     this.#lanes.push(lane);
     return lane;
   }
+}
+
+function newLane(resourceLimits: ResourceLimits | undefined): Lane {
+  const deathNote = new SharedArrayBuffer(deathNoteBytes);
+  const pool = new Tinypool({
+    filename: workerEntry,
+    minThreads: 1,
+    maxThreads: 1,
+    isolateWorkers: false,
+    workerData: { deathNote },
+    ...(resourceLimits ? { resourceLimits } : {}),
+  });
+  // A worker that fails with no task in flight must not crash the process: its next task reports it.
+  pool.on('error', () => {});
+  return { pool, deathNote, busy: false };
 }
 
 // Structured clone refused the stage's arguments on their way to the worker; say so, by name.

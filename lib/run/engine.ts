@@ -10,17 +10,26 @@ import {
   type ObservableInput,
   type Subscription,
 } from 'rxjs';
-import { CancelledError, EmptyInputError, InternalError, StageFailedError } from '../errors.js';
-import type { Attempt, Executor } from '../executors/executor.js';
+import { CancelledError, EmptyInputError, InternalError, StageFailedError, TimeoutError } from '../errors.js';
+import type { Executor } from '../executors/executor.js';
 import type { Graph } from '../graph/graph.js';
 import { resolveArgs } from '../stage/inputs.js';
-import { Stage, type StageContext, type Thread } from '../stage/stage.js';
+import {
+  Stage,
+  type KeyValueStore,
+  type StageContext,
+  type StageOptions,
+  type Thread,
+} from '../stage/stage.js';
 import type { EventLog } from './event-log.js';
-import { now, type RunStatus } from './events.js';
+import { now, type ResumeInfo, type RunEvent, type RunStatus } from './events.js';
 import { joinAll } from './join-all.js';
 import { stageRanks } from './rank.js';
 import { ReadyQueue } from './ready-queue.js';
 import { Code, RunResult, type RunState } from './run-result.js';
+import type { Recorder } from './recorder.js';
+import { backoff, defaultRetryPolicy, isRetryable, type RetryPolicy } from './retry.js';
+import { isPromiseLike, StageAttempt, stageLogger, type AttemptHost } from './stage-attempt.js';
 import { StageSignal } from './stage-signal.js';
 
 /** Settings the engine runs with, defaults filled in. */
@@ -30,7 +39,23 @@ export interface EngineOptions {
   readonly thread: Thread | undefined;
   readonly onError: 'stop' | 'continue';
   readonly executors: Readonly<Record<Thread, Executor>>;
+  /** Run-wide defaults of the stage options a stage does not set itself. */
+  readonly defaults: StageDefaults;
+  /** The run's record: events, results, resume and cache. */
+  readonly recorder: Recorder | undefined;
+  /** What `ctx.store` is in class stages. */
+  readonly store: KeyValueStore;
+  /** Set when the run resumes an earlier one; reported in `run:start`. */
+  readonly resume?: ResumeInfo | undefined;
+  /** Durations of earlier runs by stage name, ms: weights the priority of the critical path. */
+  readonly durations: ReadonlyMap<string, number> | undefined;
 }
+
+/** Stage options a run sets for every stage that does not set them. */
+export type StageDefaults = Pick<
+  StageOptions,
+  'retries' | 'retryDelay' | 'maxRetryDelay' | 'timeout' | 'cache'
+>;
 
 // What a stage's signal carries when the stage did not succeed: its children are skipped.
 class UpstreamFailure {
@@ -44,7 +69,7 @@ class UpstreamFailure {
  * in topological order, so no subscription recurses up the graph (DESIGN.md, trap 1), and the
  * settling of stages is a loop over a queue, so no completion recurses down it either.
  */
-export class Engine {
+export class Engine implements AttemptHost {
   readonly state: RunState;
   readonly #graph: Graph;
   readonly #options: EngineOptions;
@@ -60,6 +85,7 @@ export class Engine {
   #settling: number[] = [];
   #settled = 0;
   #inFlight = 0;
+  readonly #retryTimers = new Set<ReturnType<typeof setTimeout>>();
   #draining = false;
   #subscribed = false;
   #stopped = false;
@@ -86,7 +112,7 @@ export class Engine {
       values: new Array<unknown>(n),
       errors: new Map(),
     };
-    this.#ready = new ReadyQueue(n, stageRanks(graph));
+    this.#ready = new ReadyQueue(n, stageRanks(graph, options.durations));
     this.#threads = graph.stages.map(
       (s) => options.executors[s.options.thread ?? options.thread ?? 'worker'],
     );
@@ -105,12 +131,14 @@ export class Engine {
     const graph = this.#graph;
     const n = graph.stages.length;
     this.#startedAt = now();
-    this.#log.emit({
+    this.#options.recorder?.begin(this.state);
+    this.#emit({
       type: 'run:start',
       time: this.#startedAt,
       runId: this.#options.runId,
       stages: n,
       cores: this.#options.cores,
+      ...(this.#options.resume ? { resume: this.#options.resume } : {}),
     });
     const signals = (this.#signals = new Array<StageSignal>(n));
     for (let i = 0; i < n; i++) signals[i] = new StageSignal();
@@ -121,7 +149,11 @@ export class Engine {
         .subscribe({ next: (i) => this.#attemptOver(i), error: (e: unknown) => this.#fatal(e) }),
     );
     try {
-      for (const i of graph.order) this.#watchInputs(i, signals);
+      const restored = this.#options.recorder?.restored;
+      for (const i of graph.order) {
+        if (restored?.has(i)) this.#reuse(i, restored.get(i));
+        else this.#watchInputs(i, signals);
+      }
     } catch (error) {
       this.#fatal(error);
       return;
@@ -136,10 +168,9 @@ export class Engine {
     this.#isCancelled = true;
     this.#cancelled = reason;
     this.#stopped = true;
+    this.#clearRetries();
+    // Every attempt's signal follows this one: executors stop what runs (worker threads are terminated).
     this.#abort.abort(new CancelledError(reason));
-    for (const executor of new Set(this.#threads)) {
-      executor.cancel().catch((error: unknown) => this.#fatal(error));
-    }
     if (this.#inFlight === 0) this.#finish();
   }
 
@@ -187,7 +218,7 @@ export class Engine {
   #markReady(i: number): void {
     if (this.#finished) return;
     this.state.status[i] = Code.Ready;
-    this.#log.emit({ type: 'stage:ready', time: now(), stage: this.#graph.stages[i]!.name });
+    this.#emit({ type: 'stage:ready', time: now(), stage: this.#graph.stages[i]!.name });
     this.#ready.push(i);
   }
 
@@ -198,9 +229,12 @@ export class Engine {
     const name = this.#graph.stages[i]!.name;
     const time = now();
     state.finishedAt[i] = time;
-    if (error instanceof UpstreamFailure) {
+    if (this.#isCancelled) {
+      state.status[i] = Code.Cancelled;
+      this.#emit({ type: 'stage:cancel', time, stage: name, attempt: 0 });
+    } else if (error instanceof UpstreamFailure) {
       state.status[i] = Code.Skipped;
-      this.#log.emit({
+      this.#emit({
         type: 'stage:skip',
         time,
         stage: name,
@@ -210,7 +244,7 @@ export class Engine {
       state.status[i] = Code.Failed;
       const failure = new StageFailedError(name, 0, error);
       state.errors.set(i, failure);
-      this.#log.emit({
+      this.#emit({
         type: 'stage:error',
         time,
         stage: name,
@@ -219,7 +253,7 @@ export class Engine {
         durationMs: 0,
         error: failure,
       });
-      if (this.#options.onError === 'stop') this.#stopped = true;
+      if (this.#options.onError === 'stop') this.#stop();
     }
     this.#settling.push(i);
     this.#drain();
@@ -260,47 +294,99 @@ export class Engine {
     else signal.reject(new UpstreamFailure(this.#graph.stages[i]!.name));
   }
 
-  // The mergeMap's project: runs one attempt, records its outcome, emits the stage index.
+  // The mergeMap's project: runs one attempt (or reuses a cached result), records its outcome,
+  // and emits the stage index.
   #execute(i: number): ObservableInput<number> {
     const state = this.state;
     const stage = this.#graph.stages[i]!;
+    const recorder = this.#options.recorder;
     state.status[i] = Code.Running;
-    const attempt = new StageAttempt(this, i, stage, ++state.attempts[i]!);
+    const timeout = stage.options.timeout ?? this.#options.defaults.timeout;
+    const attempt = new StageAttempt(
+      this,
+      i,
+      stage,
+      ++state.attempts[i]!,
+      this.#abort.signal,
+      timeout !== undefined,
+    );
     let result: unknown;
     try {
+      if (recorder?.caches(i)) {
+        const hit = recorder.lookup(i, stage.definition.fn ? attempt.args : this.#inputsOf(i));
+        if (hit) {
+          state.attempts[i]!--;
+          this.#reuse(i, hit.value);
+          return [i];
+        }
+      }
       result = this.#threads[i]!.run(attempt);
     } catch (error) {
-      this.#failed(i, attempt.number, error);
+      attempt.over();
+      this.#failed(i, attempt, error);
       return [i];
     }
     if (isPromiseLike(result)) {
       return Promise.resolve(result).then(
-        (value) => this.#succeeded(i, attempt.number, value),
-        (error: unknown) => this.#failed(i, attempt.number, error),
+        (value) => {
+          attempt.over();
+          return this.#succeeded(i, attempt.number, value);
+        },
+        (error: unknown) => {
+          attempt.over();
+          return this.#failed(i, attempt, error);
+        },
       );
     }
+    attempt.over();
     this.#succeeded(i, attempt.number, result);
     return [i];
   }
 
-  /** @internal Called by an attempt as its stage's code starts. */
-  began(i: number, attempt: number, threadId: number): void {
+  /** @internal Called by an attempt as its stage's code starts: starts its timeout, if it has one. */
+  began(i: number, attempt: StageAttempt, threadId: number, worker: string | undefined): void {
     const time = now();
+    const stage = this.#graph.stages[i]!;
     this.state.startedAt[i] = time;
     this.state.threadIds[i] = threadId;
-    this.#log.emit({ type: 'stage:start', time, stage: this.#graph.stages[i]!.name, attempt, threadId });
+    const controller = attempt.controller;
+    if (controller) {
+      const timeout = (stage.options.timeout ?? this.#options.defaults.timeout)!;
+      const thread = threadId === 0 && worker === undefined ? 'main' : 'worker';
+      attempt.timer = setTimeout(
+        () => controller.abort(new TimeoutError(stage.name, timeout, thread)),
+        timeout,
+      );
+    }
+    this.#emit(
+      worker === undefined
+        ? { type: 'stage:start', time, stage: stage.name, attempt: attempt.number, threadId }
+        : { type: 'stage:start', time, stage: stage.name, attempt: attempt.number, threadId, worker },
+    );
   }
 
   /** @internal */
-  context(i: number, attempt: number): StageContext {
+  context(i: number, attempt: StageAttempt): StageContext {
+    const name = this.#graph.stages[i]!.name;
+    return {
+      name,
+      inputs: this.#inputsOf(i),
+      signal: attempt.signal,
+      attempt: attempt.number,
+      log: stageLogger(name),
+      store: this.#options.store,
+    };
+  }
+
+  // A class stage's inputs: its upstream stages' results by name.
+  #inputsOf(i: number): Record<string, unknown> {
     const graph = this.#graph;
     const inputs: Record<string, unknown> = {};
     for (let e = graph.parentStart[i]!; e < graph.parentStart[i + 1]!; e++) {
       const p = graph.parents[e]!;
       inputs[graph.stages[p]!.name] = this.state.values[p];
     }
-    const name = graph.stages[i]!.name;
-    return { name, inputs, signal: this.#abort.signal, attempt, log: stageLogger(name) };
+    return inputs;
   }
 
   /** @internal The arguments of function stage i, its inputs replaced by their values. */
@@ -321,54 +407,123 @@ export class Engine {
     state.values[i] = value;
     state.status[i] = Code.Succeeded;
     state.finishedAt[i] = time;
-    this.#log.emit({
-      type: 'stage:done',
-      time,
-      stage: this.#graph.stages[i]!.name,
-      attempt,
-      threadId: state.threadIds[i]!,
-      durationMs: time - state.startedAt[i]!,
-    });
+    this.#emit(
+      {
+        type: 'stage:done',
+        time,
+        stage: this.#graph.stages[i]!.name,
+        attempt,
+        threadId: state.threadIds[i]!,
+        durationMs: time - state.startedAt[i]!,
+      },
+      i,
+    );
     return i;
   }
 
-  #failed(i: number, attempt: number, error: unknown): number {
+  // Stage i's result is reused (resume or cache): it succeeds without running.
+  #reuse(i: number, value: unknown): void {
     const state = this.state;
     const time = now();
-    const name = this.#graph.stages[i]!.name;
+    state.values[i] = value;
+    state.status[i] = Code.Succeeded;
+    state.startedAt[i] = time;
     state.finishedAt[i] = time;
+    const stage = this.#graph.stages[i]!.name;
+    this.#emit({ type: 'stage:done', time, stage, attempt: 0, threadId: 0, durationMs: 0, cached: true }, i);
+    if (!this.#subscribed) this.#settling.push(i);
+  }
+
+  #failed(i: number, attempt: StageAttempt, error: unknown): number {
+    const state = this.state;
+    const time = now();
+    const stage = this.#graph.stages[i]!;
+    const name = stage.name;
     if (this.#isCancelled) {
+      state.finishedAt[i] = time;
       state.status[i] = Code.Cancelled;
-      this.#log.emit({ type: 'stage:cancel', time, stage: name, attempt });
+      this.#emit({ type: 'stage:cancel', time, stage: name, attempt: attempt.number });
       return i;
     }
-    const failure = new StageFailedError(name, attempt, error);
+    const failure = new StageFailedError(name, attempt.number, error);
+    if (state.startedAt[i] === 0) state.startedAt[i] = time;
+    const durationMs = time - state.startedAt[i]!;
+    const policy = this.#retryPolicy(stage);
+    if (attempt.number <= policy.retries && !this.#stopped && isRetryable(error)) {
+      const delayMs = backoff(policy, attempt.number);
+      state.status[i] = Code.Retrying;
+      this.#emit({
+        type: 'stage:retry',
+        time,
+        stage: name,
+        attempt: attempt.number,
+        delayMs,
+        error: failure,
+      });
+      const timer = setTimeout(() => {
+        this.#retryTimers.delete(timer);
+        if (this.#finished || this.#stopped) return;
+        state.status[i] = Code.Ready;
+        this.#ready.push(i);
+        this.#drain();
+      }, delayMs);
+      this.#retryTimers.add(timer);
+      return i;
+    }
+    state.finishedAt[i] = time;
     state.status[i] = Code.Failed;
     state.errors.set(i, failure);
-    if (state.startedAt[i] === 0) state.startedAt[i] = time;
-    this.#log.emit({
+    this.#emit({
       type: 'stage:error',
       time,
       stage: name,
-      attempt,
+      attempt: attempt.number,
       threadId: state.threadIds[i]!,
-      durationMs: time - state.startedAt[i]!,
+      durationMs,
       error: failure,
     });
-    if (this.#options.onError === 'stop') this.#stopped = true;
+    if (this.#options.onError === 'stop') this.#stop();
     return i;
+  }
+
+  #retryPolicy(stage: Stage): RetryPolicy {
+    const own = stage.options;
+    const run = this.#options.defaults;
+    return {
+      retries: own.retries ?? run.retries ?? defaultRetryPolicy.retries,
+      retryDelay: own.retryDelay ?? run.retryDelay ?? defaultRetryPolicy.retryDelay,
+      maxRetryDelay: own.maxRetryDelay ?? run.maxRetryDelay ?? defaultRetryPolicy.maxRetryDelay,
+    };
+  }
+
+  // After a failure with onError 'stop': nothing new starts, retries waiting are dropped.
+  #stop(): void {
+    this.#stopped = true;
+    this.#clearRetries();
+  }
+
+  #clearRetries(): void {
+    for (const timer of this.#retryTimers) clearTimeout(timer);
+    this.#retryTimers.clear();
+  }
+
+  #emit(event: RunEvent, i?: number): void {
+    this.#options.recorder?.record(event, i);
+    this.#log.emit(event);
   }
 
   // The mergeMap emitted: attempt i is over and its core is free.
   #attemptOver(i: number): void {
     this.#inFlight--;
-    this.#settling.push(i);
+    // A stage waiting to retry is not settled: its timer puts it back in the ready queue.
+    if (this.state.status[i] !== Code.Retrying) this.#settling.push(i);
     this.#drain();
   }
 
   #finish(): void {
     if (this.#finished) return;
     this.#finished = true;
+    this.#clearRetries();
     const state = this.state;
     const graph = this.#graph;
     const time = now();
@@ -387,10 +542,10 @@ export class Engine {
       const name = graph.stages[i]!.name;
       if (this.#isCancelled) {
         state.status[i] = Code.Cancelled;
-        this.#log.emit({ type: 'stage:cancel', time, stage: name, attempt: 0 });
+        this.#emit({ type: 'stage:cancel', time, stage: name, attempt: 0 });
       } else {
         state.status[i] = Code.Skipped;
-        this.#log.emit({
+        this.#emit({
           type: 'stage:skip',
           time,
           stage: name,
@@ -410,7 +565,7 @@ export class Engine {
     this.#signals = undefined;
     this.#inputs = undefined;
     const status: RunStatus = this.#isCancelled ? 'cancelled' : failed ? 'failed' : 'succeeded';
-    this.#log.emit({
+    this.#emit({
       type: 'run:done',
       time,
       runId: this.#options.runId,
@@ -420,7 +575,9 @@ export class Engine {
     this.#log.close();
     const result = new RunResult(this.#options.runId, status, this.#startedAt, time, state, this.#log.events);
     const executors = new Set(Object.values(this.#options.executors));
-    Promise.all([...executors].map((executor) => executor.close())).then(
+    const closing = [...executors].map((executor) => executor.close());
+    if (this.#options.recorder) closing.push(this.#options.recorder.close());
+    Promise.all(closing).then(
       () => this.#resolve(result),
       (error: unknown) => this.#reject(error),
     );
@@ -430,8 +587,10 @@ export class Engine {
   #fatal(error: unknown): void {
     if (this.#finished) return;
     this.#finished = true;
+    this.#clearRetries();
     for (const subscription of this.#subscriptions) subscription.unsubscribe();
     this.#log.close();
+    void this.#options.recorder?.close().catch(() => {});
     const executors = new Set(Object.values(this.#options.executors));
     void Promise.allSettled([...executors].map((executor) => executor.cancel()));
     this.#reject(error instanceof Error ? error : new InternalError(String(error)));
@@ -441,55 +600,4 @@ export class Engine {
   get cancellation(): { cancelled: boolean; reason: unknown } {
     return { cancelled: this.#isCancelled, reason: this.#cancelled };
   }
-}
-
-/** One attempt, as handed to an executor. */
-class StageAttempt implements Attempt {
-  readonly #engine: Engine;
-  readonly #index: number;
-  readonly stage: Stage;
-  readonly number: number;
-  #args: unknown[] | undefined;
-
-  constructor(engine: Engine, index: number, stage: Stage, number: number) {
-    this.#engine = engine;
-    this.#index = index;
-    this.stage = stage;
-    this.number = number;
-  }
-
-  get name(): string {
-    return this.stage.name;
-  }
-
-  get attempt(): number {
-    return this.number;
-  }
-
-  get args(): unknown[] {
-    return (this.#args ??= this.#engine.args(this.#index, this.stage));
-  }
-
-  context(): StageContext {
-    return this.#engine.context(this.#index, this.number);
-  }
-
-  begin(threadId: number): void {
-    this.#engine.began(this.#index, this.number, threadId);
-  }
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return (
-    typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
-  );
-}
-
-function stageLogger(name: string): StageContext['log'] {
-  const prefix = `[${name}]`;
-  return {
-    info: (...values) => console.log(prefix, ...values),
-    warn: (...values) => console.warn(prefix, ...values),
-    error: (...values) => console.error(prefix, ...values),
-  };
 }

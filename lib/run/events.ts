@@ -14,6 +14,15 @@ export interface RunStartEvent extends EventBase {
   readonly runId: string;
   readonly stages: number;
   readonly cores: number;
+  /** When the run resumes an earlier one: that run's id, how many stages were restored from it, and which changed. */
+  readonly resume?: ResumeInfo;
+}
+export interface ResumeInfo {
+  readonly from: string;
+  /** Stages whose stored results were reused. */
+  readonly restored: number;
+  /** Stages that differ from the earlier run (new, renamed or with other source or arguments): they run again, with their dependents. */
+  readonly changed: readonly string[];
 }
 /** All of a stage's dependencies finished: it waits for a free core. */
 export interface StageReadyEvent extends EventBase {
@@ -26,13 +35,27 @@ export interface StageStartEvent extends EventBase {
   readonly attempt: number;
   /** The thread running it: `0` for the main thread, else the worker thread's `threadId`. */
   readonly threadId: number;
+  /** For a stage on a remote worker: which one, as `host:pid`. */
+  readonly worker?: string;
+}
+/** An attempt failed and the stage will be tried again after `delayMs`. */
+export interface StageRetryEvent extends EventBase {
+  readonly type: 'stage:retry';
+  readonly stage: string;
+  /** The attempt that failed; the next one is `attempt + 1`. */
+  readonly attempt: number;
+  readonly delayMs: number;
+  readonly error: Error;
 }
 export interface StageDoneEvent extends EventBase {
   readonly type: 'stage:done';
   readonly stage: string;
+  /** The attempt that succeeded; 0 when the result was reused (`cached`). */
   readonly attempt: number;
   readonly threadId: number;
   readonly durationMs: number;
+  /** The result was reused without running: from the cache, or from the run being resumed. */
+  readonly cached?: true;
 }
 export interface StageErrorEvent extends EventBase {
   readonly type: 'stage:error';
@@ -67,6 +90,7 @@ export type RunEvent =
   | RunStartEvent
   | StageReadyEvent
   | StageStartEvent
+  | StageRetryEvent
   | StageDoneEvent
   | StageErrorEvent
   | StageSkipEvent

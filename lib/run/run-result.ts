@@ -37,6 +37,8 @@ export const Code = {
   Failed: 4,
   Skipped: 5,
   Cancelled: 6,
+  /** Failed an attempt; waits for its back-off before going back to the ready queue. */
+  Retrying: 7,
 } as const;
 
 const statusNames: StageStatus[] = [
@@ -47,6 +49,7 @@ const statusNames: StageStatus[] = [
   'failed',
   'skipped',
   'cancelled',
+  'pending',
 ];
 
 /** What a finished run reports: its status, each stage's record, and the stages' results. */

@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs';
 import { describeValue } from '../errors.js';
 import { callerOutsideLibrary } from './call-site.js';
+import { checkStageOptions } from './check-options.js';
 import { register } from './registry.js';
 import {
   Stage,
@@ -72,6 +73,7 @@ export function stage<Args extends unknown[], Out>(
         "(stage(function clean(rows) {...})) or pass a name (stage({ name: 'clean' }, fn)).",
     );
   }
+  checkStageOptions(options, `stage(${name})`);
   const site = callerOutsideLibrary();
   const definition: StageDefinition = {
     name,

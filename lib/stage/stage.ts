@@ -1,5 +1,6 @@
 import { describeValue } from '../errors.js';
 import { callerOutsideLibrary } from './call-site.js';
+import { checkStageOptions } from './check-options.js';
 import { scanInputs, type StageRef } from './inputs.js';
 
 /** Where a stage runs: a tinypool worker thread, or the main thread (I/O-bound or closure-holding stages). */
@@ -15,6 +16,26 @@ export interface StageOptions {
   priority?: number;
   /** The module that defines the stage, when the call site cannot tell (bundled code): `import.meta.url`. */
   module?: string;
+  /** Attempts after a failed first one; default 0. */
+  retries?: number;
+  /** The first back-off before a retry, in ms, doubled on each retry (with jitter); default 1000. */
+  retryDelay?: number;
+  /** The longest back-off, in ms; default 30,000. */
+  maxRetryDelay?: number;
+  /** Fails an attempt that runs longer than this, in ms; a worker stage's thread is terminated. */
+  timeout?: number;
+  /** Reuse the stored result when the stage, its arguments and its upstream results are unchanged. */
+  cache?: boolean;
+  /** Limits of a worker stage's thread (tinypool/worker_threads `resourceLimits`); it runs in a thread of its own. */
+  resourceLimits?: ResourceLimits;
+}
+
+/** Memory limits of a worker thread, as `worker_threads` takes them. */
+export interface ResourceLimits {
+  maxOldGenerationSizeMb?: number;
+  maxYoungGenerationSizeMb?: number;
+  codeRangeSizeMb?: number;
+  stackSizeMb?: number;
 }
 
 /** What a stage sees while it runs. */
@@ -29,6 +50,16 @@ export interface StageContext {
   readonly attempt: number;
   /** A logger whose lines carry the stage name. */
   readonly log: StageLogger;
+  /** A key-value store shared by the stages of every run (pydags' RedisStage and DiskCacheStage). */
+  readonly store: KeyValueStore;
+}
+
+/** A key-value store: values are anything structured clone can copy. */
+export interface KeyValueStore {
+  get<T = unknown>(key: string): Promise<T | undefined>;
+  set(key: string, value: unknown): Promise<void>;
+  /** Resolves true when the key existed. */
+  delete(key: string): Promise<boolean>;
 }
 
 export interface StageLogger {
@@ -95,6 +126,7 @@ export abstract class Stage<Out = unknown> {
       this.args = options.args;
       this.refs = scanInputs(options.args);
     } else {
+      if (options) checkStageOptions(options, `new ${new.target.name}()`);
       this.definition = classDefinition(new.target, options?.name);
       this.options = options ? { ...this.definition.options, ...options } : this.definition.options;
       this.args = noArgs;

@@ -1,0 +1,214 @@
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { decode } from './codec.js';
+import { writeFileAtomicSync } from './files.js';
+import { checkRunId, sha256 } from './keys.js';
+import type { RecordLine, RunMeta, RunSummary } from './run-record.js';
+import { RunNotFoundError, StoreCorruptError } from './store-errors.js';
+
+/** A run read back from the store. */
+export interface StoredRun {
+  readonly meta: RunMeta;
+  readonly lines: readonly RecordLine[];
+  /** Problems that did not stop the read (a truncated last line), to show the user. */
+  readonly warnings: readonly string[];
+  /** Decodes a stage result the run stored. */
+  result(line: RecordLine): { value: unknown } | undefined;
+}
+
+/**
+ * Run records and stage results as files under one directory (`.tsdags/` by default):
+ *
+ *     runs/<runId>/run.json        the run's header (RunMeta), rewritten atomically
+ *     runs/<runId>/events.jsonl    every event, one JSON per line, appended as it happens
+ *     runs/<runId>/results/*.bin   stage results too large to sit inline in their line
+ *     cache/<key>.bin              cached stage results, by input hash
+ *     pipelines/<hash>.json        stage durations of a pipeline's last run (priority weights)
+ *
+ * Nothing to install, and a crash loses at most the line being written.
+ */
+export class FileRunStore {
+  readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = resolve(dir);
+  }
+
+  runDir(runId: string): string {
+    return join(this.dir, 'runs', checkRunId(runId));
+  }
+
+  /** Starts a run's record: writes its header and opens its event log for appending. */
+  beginRun(meta: RunMeta): RunLogWriter {
+    const dir = this.runDir(meta.runId);
+    writeFileAtomicSync(join(dir, 'run.json'), JSON.stringify(meta));
+    return new RunLogWriter(dir, meta);
+  }
+
+  /** Every stored run, oldest first. */
+  listRuns(): RunSummary[] {
+    const runsDir = join(this.dir, 'runs');
+    if (!existsSync(runsDir)) return [];
+    return readdirSync(runsDir)
+      .sort()
+      .flatMap((runId) => {
+        const file = join(runsDir, runId, 'run.json');
+        if (!existsSync(file)) return [];
+        const meta = readMeta(file);
+        return [
+          {
+            runId: meta.runId,
+            pipeline: meta.pipeline,
+            startedAt: meta.startedAt,
+            status: meta.status,
+            durationMs: meta.finishedAt === undefined ? undefined : meta.finishedAt - meta.startedAt,
+            stages: Object.keys(meta.stages).length,
+            counts: meta.counts,
+          },
+        ];
+      });
+  }
+
+  /** Reads a run back: by id, or `'last'` for the latest run (of `pipeline`, when given). */
+  readRun(runId: string, pipeline?: string): StoredRun {
+    const id = runId === 'last' ? this.#lastRunId(pipeline) : checkRunId(runId);
+    const dir = join(this.dir, 'runs', id);
+    const metaFile = join(dir, 'run.json');
+    if (!existsSync(metaFile)) throw new RunNotFoundError(runId, this.dir);
+    const meta = readMeta(metaFile);
+    const eventsFile = join(dir, 'events.jsonl');
+    const { lines, warnings } = existsSync(eventsFile)
+      ? readLines(eventsFile)
+      : { lines: [], warnings: [`${eventsFile} is missing: no stage of run ${id} is reused`] };
+    return {
+      meta,
+      lines,
+      warnings,
+      result(line) {
+        const stored = line.result;
+        if (!stored || 'unstored' in stored) return undefined;
+        if ('json' in stored) return { value: stored.json };
+        if ('undefined' in stored) return { value: undefined };
+        const bytes =
+          'inline' in stored
+            ? Buffer.from(stored.inline, 'base64')
+            : readFileSync(join(dir, 'results', stored.file));
+        try {
+          return { value: decode(bytes) };
+        } catch {
+          throw new StoreCorruptError(
+            'inline' in stored ? eventsFile : join(dir, 'results', stored.file),
+            `holds a result of stage "${line.stage}" that cannot be decoded`,
+          );
+        }
+      },
+    };
+  }
+
+  cacheFile(key: string): string {
+    return join(this.dir, 'cache', `${key}.bin`);
+  }
+
+  /** Stage durations of the pipeline's last run, ms by stage name. */
+  readDurations(pipeline: string): Map<string, number> | undefined {
+    const file = join(this.dir, 'pipelines', `${sha256(pipeline).slice(0, 32)}.json`);
+    if (!existsSync(file)) return undefined;
+    try {
+      const parsed = JSON.parse(readFileSync(file, 'utf8')) as { durations?: Record<string, number> };
+      return new Map(Object.entries(parsed.durations ?? {}));
+    } catch {
+      return undefined; // Only a scheduling hint: a damaged file is ignored.
+    }
+  }
+
+  writeDurations(pipeline: string, durations: Record<string, number>): void {
+    const file = join(this.dir, 'pipelines', `${sha256(pipeline).slice(0, 32)}.json`);
+    writeFileAtomicSync(file, JSON.stringify({ pipeline, durations }));
+  }
+
+  #lastRunId(pipeline: string | undefined): string {
+    const runs = this.listRuns().filter((r) => pipeline === undefined || r.pipeline === pipeline);
+    const last = runs.at(-1);
+    if (!last) throw new RunNotFoundError('last', this.dir);
+    return last.runId;
+  }
+}
+
+/** Appends a run's events to its log; `flush()` makes them durable. */
+export class RunLogWriter {
+  readonly dir: string;
+  #meta: RunMeta;
+  #fd: number;
+  #pending: string[] = [];
+
+  constructor(dir: string, meta: RunMeta) {
+    this.dir = dir;
+    this.#meta = meta;
+    this.#fd = openSync(join(dir, 'events.jsonl'), 'a');
+  }
+
+  append(line: RecordLine): void {
+    this.#pending.push(JSON.stringify(line));
+  }
+
+  /** Writes what is pending in one system call. */
+  flush(): void {
+    if (this.#pending.length === 0 || this.#fd < 0) return;
+    writeSync(this.#fd, `${this.#pending.join('\n')}\n`);
+    this.#pending = [];
+  }
+
+  writeResult(stage: string, bytes: Uint8Array): string {
+    const name = `${sha256(stage).slice(0, 40)}.bin`;
+    writeFileAtomicSync(join(this.dir, 'results', name), bytes);
+    return name;
+  }
+
+  /** Flushes, closes the log and rewrites the header with the run's outcome. */
+  close(outcome: Pick<RunMeta, 'status' | 'finishedAt' | 'counts'>): void {
+    this.flush();
+    if (this.#fd >= 0) closeSync(this.#fd);
+    this.#fd = -1;
+    this.#meta = { ...this.#meta, ...outcome };
+    writeFileAtomicSync(join(this.dir, 'run.json'), JSON.stringify(this.#meta));
+  }
+}
+
+function readMeta(file: string): RunMeta {
+  let meta: RunMeta;
+  try {
+    meta = JSON.parse(readFileSync(file, 'utf8')) as RunMeta;
+  } catch {
+    throw new StoreCorruptError(file, 'is not valid JSON');
+  }
+  if (meta?.format !== 'tsdags-run' || meta.version !== 1 || typeof meta.stages !== 'object') {
+    throw new StoreCorruptError(file, 'is not a tsdags run record (format "tsdags-run", version 1)');
+  }
+  return meta;
+}
+
+// A line cut short by a crash can only be the last one: it is skipped with a warning. A bad line
+// anywhere else means the file is not what tsdags wrote.
+function readLines(file: string): { lines: RecordLine[]; warnings: string[] } {
+  const text = readFileSync(file, 'utf8');
+  const raw = text.split('\n');
+  if (raw.at(-1) === '') raw.pop();
+  const lines: RecordLine[] = [];
+  const warnings: string[] = [];
+  raw.forEach((line, k) => {
+    try {
+      const parsed = JSON.parse(line) as RecordLine;
+      if (typeof parsed?.type !== 'string') throw new Error('no type');
+      lines.push(parsed);
+    } catch {
+      if (k === raw.length - 1 && !text.endsWith('\n')) {
+        warnings.push(
+          `${file}: its last line is incomplete (the run was interrupted while writing it) and was ignored`,
+        );
+      } else {
+        throw new StoreCorruptError(file, `has a line that is not a tsdags event (line ${k + 1})`);
+      }
+    }
+  });
+  return { lines, warnings };
+}

@@ -1,0 +1,68 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import { TsdagsError } from '../errors.js';
+import type { KeyValueStore } from '../stage/stage.js';
+import { decode, encode } from './codec.js';
+import { checkKey } from './keys.js';
+import { unstorable } from './store-errors.js';
+
+/** Where a Redis store connects: a `redis://` URL, or ioredis options (password, TLS, database). */
+export type RedisConnection = string | RedisOptions;
+
+/**
+ * `ctx.store` in Redis, pydags' RedisStage: values encoded with V8's serializer under
+ * `<prefix><key>`. A Redis that cannot be reached fails the call with an error naming its address
+ * instead of waiting for it.
+ */
+export class RedisKeyValueStore implements KeyValueStore {
+  readonly #redis: Redis;
+  readonly #prefix: string;
+  readonly #address: string;
+
+  constructor(connection: RedisConnection, prefix = 'tsdags:kv:') {
+    const options: RedisOptions = { maxRetriesPerRequest: 1, enableOfflineQueue: true, lazyConnect: true };
+    this.#redis =
+      typeof connection === 'string'
+        ? new Redis(connection, options)
+        : new Redis({ ...options, ...connection });
+    const { host, port } = this.#redis.options;
+    this.#address = typeof connection === 'string' ? connection : `${host ?? '127.0.0.1'}:${port ?? 6379}`;
+    this.#prefix = prefix;
+    // Connection errors surface on the calls that need the connection; no unhandled 'error' events.
+    this.#redis.on('error', () => {});
+  }
+
+  async get<T = unknown>(key: string): Promise<T | undefined> {
+    const bytes = await this.#call(() => this.#redis.getBuffer(this.#prefix + checkKey(key)));
+    return bytes === null ? undefined : (decode(bytes) as T);
+  }
+
+  async set(key: string, value: unknown): Promise<void> {
+    const bytes = encode(value);
+    if (!bytes) throw unstorable(key, value);
+    await this.#call(() => this.#redis.set(this.#prefix + checkKey(key), bytes));
+  }
+
+  async delete(key: string): Promise<boolean> {
+    return (await this.#call(() => this.#redis.del(this.#prefix + checkKey(key)))) > 0;
+  }
+
+  async close(): Promise<void> {
+    if (this.#redis.status === 'ready') await this.#redis.quit();
+    else this.#redis.disconnect();
+  }
+
+  async #call<T>(command: () => Promise<T>): Promise<T> {
+    try {
+      if (this.#redis.status === 'wait') await this.#redis.connect();
+      return await command();
+    } catch (cause) {
+      if (cause instanceof TsdagsError) throw cause;
+      throw new TsdagsError(
+        'STORE_UNREACHABLE',
+        `The Redis store at ${this.#address} did not answer: ${cause instanceof Error ? cause.message : String(cause)}. ` +
+          'Check that Redis is running there, or leave `store` unset to use the file store.',
+        { cause },
+      );
+    }
+  }
+}

@@ -1,20 +1,18 @@
 import type { RunEvent } from '../run/events.js';
 import type { Reporter } from './reporter.js';
-import { hookWrites, type HookedStream } from './write-hook.js';
+import { divertStdout, type HookedStream } from './write-hook.js';
 
 /**
  * `--json`: one JSON object per event, one per line, on stdout, and nothing else there. What
- * stages print (on this thread or in worker threads) is sent to stderr; so are the CLI's notes.
+ * the pipeline module and its stages print (on this thread or in worker threads) is sent to
+ * stderr from the moment the reporter exists; so are the CLI's notes.
  * Errors are written as `{ name, code, message }`.
  */
 export class JsonReporter implements Reporter {
   readonly #stdout: HookedStream;
 
   constructor() {
-    const stderr = process.stderr;
-    this.#stdout = hookWrites(process.stdout, (args) =>
-      (stderr.write as (...args: unknown[]) => boolean).apply(stderr, args),
-    );
+    this.#stdout = divertStdout();
   }
 
   event(event: RunEvent): void {

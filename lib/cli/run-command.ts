@@ -44,9 +44,11 @@ export function addRunCommand(program: Command): void {
 async function runFile(file: string, flags: RunFlags): Promise<void> {
   const options = toRunOptions(flags);
   checkRunPictures(flags);
+  // Under --json, stdout is kept for the events before the module loads: its top level may print.
+  const json = flags.json ? new JsonReporter() : undefined;
   const pipeline = await loadPipeline(file);
-  // The reporter comes first: main-thread stages can start (and print) inside pipeline.run().
-  const reporter = createReporter(flags, pipeline.name);
+  // The reporter exists before the run: main-thread stages can start (and print) inside run().
+  const reporter = json ?? createReporter(flags, pipeline.name);
   let run: Run;
   try {
     run = startRun(pipeline, options);
@@ -91,7 +93,6 @@ function startRun(pipeline: Pipeline, options: RunOptions): Run {
 }
 
 function createReporter(flags: RunFlags, name: string): Reporter {
-  if (flags.json) return new JsonReporter();
   const verbose = flags.verbose ?? false;
   if (process.stderr.isTTY) return new ProgressDisplay(process.stderr, { name, verbose });
   return new PlainReporter(process.stderr, { verbose });

@@ -2,6 +2,7 @@ import { basename, extname } from 'node:path';
 import type { Command } from 'commander';
 import { loadPipeline } from './load-pipeline.js';
 import { drawPipeline } from './pictures.js';
+import { divertStdout } from './write-hook.js';
 
 interface VizFlags {
   output?: string;
@@ -21,12 +22,14 @@ export function addVizCommand(program: Command): void {
 }
 
 async function vizFile(file: string, flags: VizFlags): Promise<void> {
+  const output = flags.output ?? `${basename(file, extname(file))}.svg`;
+  // With -o -, stdout is kept for the SVG: what the module prints as it loads goes to stderr.
+  const stdout = output === '-' ? divertStdout() : undefined;
   const pipeline = await loadPipeline(file);
   // A cycle or a duplicate name is reported before drawing, with its path.
   pipeline.graph();
-  const output = flags.output ?? `${basename(file, extname(file))}.svg`;
-  if (output === '-') {
-    process.stdout.write(await drawPipeline(pipeline));
+  if (stdout) {
+    stdout.raw(await drawPipeline(pipeline));
     return;
   }
   await drawPipeline(pipeline, output);

@@ -28,3 +28,12 @@ export function hookWrites(
     },
   };
 }
+
+/**
+ * Sends what anyone writes to stdout to stderr instead, keeping stdout for one kind of output
+ * (`--json` events, an SVG); `raw` still writes to stdout.
+ */
+export function divertStdout(): HookedStream {
+  const stderr = process.stderr;
+  return hookWrites(process.stdout, (args) => (stderr.write as AnyWrite).apply(stderr, args));
+}

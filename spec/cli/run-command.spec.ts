@@ -54,9 +54,10 @@ describe('tsdags run', () => {
     expect(all[0]).toMatchObject({ type: 'run:start', stages: 6 });
     expect(all.at(-1)).toMatchObject({ type: 'run:done', status: 'succeeded' });
     expect(all.filter((e) => e.type === 'stage:done')).toHaveLength(6);
-    // What the stages print goes to stderr instead.
+    // What the module and its stages print goes to stderr instead.
     expect(stdout).not.toContain('Running stage');
     expect(stderr).toContain('Running stage 6');
+    expect(stderr).toContain('Loading the seed pipeline');
   });
 
   test('tsdags run --json writes errors as { name, code, message }', async () => {

@@ -6,6 +6,7 @@ export type Attrs = Readonly<Record<string, string | number | undefined>>;
 // Characters XML 1.0 forbids (C0 controls but tab, newline and return; U+FFFE/FFFF) and lone
 // surrogates: one of them anywhere makes a browser refuse the whole file.
 const invalidXml =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const special = /[&<>"']/g;
 const entities: Readonly<Record<string, string>> = {

@@ -1,8 +1,8 @@
 import { node, tsdags } from './run-cli.js';
-// (Comparing code together with stderr shows what went wrong when an example fails.)
 
 // Each example runs to success both ways a user would run it: through the CLI, which imports its
-// default export, and directly with tsx, where the module starts its own pipeline.
+// default export, and directly with tsx, where the module starts its own pipeline. The exit code
+// is compared together with stderr so that a failure shows what the example said.
 const examples: [string, RegExp][] = [
   ['ml.ts', /^Test accuracy: 91\.1% \(41\/45, k = 5\)$/m],
   [

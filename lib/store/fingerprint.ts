@@ -4,6 +4,7 @@ import { resolveArgs } from '../stage/inputs.js';
 import { Stage, type StageDefinition } from '../stage/stage.js';
 import { encode } from './codec.js';
 import { sha256 } from './keys.js';
+import { valueHash } from './value-hash.js';
 
 const sources = new WeakMap<StageDefinition, string>();
 
@@ -25,18 +26,32 @@ export function fingerprint(graph: Graph, i: number): string {
     parents.push(`${graph.parentIsData[e] ? 'data' : 'after'}:${graph.stages[graph.parents[e]!]!.name}`);
   }
   parents.sort();
-  return sha256(`${definition.kind}\n${stage.name}\n${source}\n${argsKey(stage)}\n${parents.join(',')}`);
+  return sha256(
+    `${definition.kind}\n${stage.name}\n${source}\n${argsKey(stage, true)}\n${parents.join(',')}`,
+  );
 }
 
-function argsKey(stage: Stage): string {
+/**
+ * What a stage computes, without names: its definition's source and its arguments with inputs as
+ * positions. With the hash of its inputs' values it keys the cache, so the same function on the
+ * same data hits the cache whatever the stages were called.
+ */
+export function computation(stage: Stage): string {
+  const definition = stage.definition;
+  const source = definition.fn ? definition.fn.toString() : stage.constructor.toString();
+  return sha256(`${definition.kind}\n${definition.name}\n${source}\n${argsKey(stage, false)}`);
+}
+
+function argsKey(stage: Stage, named: boolean): string {
   if (stage.args.length === 0) return '';
+  const placeholder = (ref: unknown, k: number) =>
+    ref instanceof Stage && named ? { tsdagsStage: ref.name } : { tsdagsInput: k };
   // Scalars and upstream stages, the common case, need no serializer.
   if (stage.args.every(isScalar)) {
-    return JSON.stringify(stage.args.map((a) => (a instanceof Stage ? { tsdagsStage: a.name } : a)));
+    let k = 0;
+    return JSON.stringify(stage.args.map((a) => (a instanceof Stage ? placeholder(a, k++) : a)));
   }
-  const placeholders = stage.refs.map((ref, k) =>
-    ref instanceof Stage ? { tsdagsStage: ref.name } : { tsdagsInput: k },
-  );
+  const placeholders = stage.refs.map(placeholder);
   const args = stage.refs.length === 0 ? stage.args : resolveArgs(stage.args, placeholders);
   const bytes = encode(args);
   // Arguments structured clone cannot encode (functions, for main-thread stages): their printout.
@@ -44,9 +59,9 @@ function argsKey(stage: Stage): string {
 }
 
 /** The cache key of a stage run on these inputs, or undefined when the inputs cannot be hashed. */
-export function cacheKey(fingerprintOfStage: string, inputs: unknown): string | undefined {
-  const bytes = encode(inputs);
-  return bytes && sha256(`${fingerprintOfStage}:${sha256(bytes)}`);
+export function cacheKey(stage: Stage, inputs: unknown): string | undefined {
+  const inputsHash = valueHash(inputs);
+  return inputsHash && sha256(`${computation(stage)}:${inputsHash}`);
 }
 
 function isScalar(value: unknown): boolean {

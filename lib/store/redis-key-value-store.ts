@@ -19,7 +19,8 @@ export class RedisKeyValueStore implements KeyValueStore {
   readonly #address: string;
 
   constructor(connection: RedisConnection, prefix = 'tsdags:kv:') {
-    const options: RedisOptions = { maxRetriesPerRequest: 1, enableOfflineQueue: true, lazyConnect: true };
+    // Fail fast: a store that cannot be reached fails the stage that needs it rather than waiting.
+    const options: RedisOptions = { maxRetriesPerRequest: 1, lazyConnect: true, retryStrategy: () => null };
     this.#redis =
       typeof connection === 'string'
         ? new Redis(connection, options)

@@ -67,7 +67,7 @@ export class RunRecorder implements Recorder {
   }
 
   lookup(i: number, inputs: unknown): { value: unknown } | undefined {
-    const key = cacheKey(this.#fingerprint(i), inputs);
+    const key = cacheKey(this.#options.graph.stages[i]!, inputs);
     if (key === undefined) return undefined;
     this.#cacheKeys.set(i, key);
     const file = this.#options.store.cacheFile(key);
@@ -149,7 +149,11 @@ export class RunRecorder implements Recorder {
   #store(stage: string, value: unknown): StoredResult {
     // Most results are small scalars: JSON, without a V8 serializer per stage.
     if (value === undefined) return { undefined: true };
-    if (value === null || typeof value === 'boolean' || typeof value === 'string' || Number.isFinite(value)) {
+    const small = typeof value === 'string' ? value.length <= inlineLimit : true;
+    if (
+      small &&
+      (value === null || typeof value === 'boolean' || typeof value === 'string' || Number.isFinite(value))
+    ) {
       return { json: value as string | number | boolean | null };
     }
     const bytes = encode(value);

@@ -1,6 +1,7 @@
 import type { Graph } from '../graph/graph.js';
 import { pathData } from './edge-path.js';
 import { layoutGraph, type Layout, type LayoutOptions } from './layout.js';
+import { drawLegend, type LegendItem } from './legend.js';
 import { ink } from './palette.js';
 import { el, font, svgDocument, textEl, titleEl, type Attrs } from './svg.js';
 import { fitText, textWidth } from './text-metrics.js';
@@ -18,16 +19,6 @@ export interface BoxLook {
   readonly attrs?: Attrs;
 }
 
-export type LegendItem =
-  | {
-      readonly kind: 'box';
-      readonly label: string;
-      readonly fill: string;
-      readonly stroke: string;
-      readonly dashed?: boolean;
-    }
-  | { readonly kind: 'line'; readonly label: string; readonly dashed: boolean };
-
 export interface DagDrawing {
   readonly title: string;
   /** The line above the drawing. */
@@ -37,7 +28,7 @@ export interface DagDrawing {
   readonly layout?: LayoutOptions;
 }
 
-const pad = { x: 12, margin: 20, headingHeight: 28, legendHeight: 30 } as const;
+const pad = { x: 12, margin: 20, headingHeight: 28, legendGap: 16, legendMinWidth: 520 } as const;
 const box = { minWidth: 64, maxWidth: 280, oneLine: 34, twoLines: 48, radius: 6 } as const;
 /** The dash pattern of order-only edges and of dashed box borders. */
 export const dash = '6 4';
@@ -74,11 +65,17 @@ export function drawDag(graph: Graph, drawing: DagDrawing): string {
   });
   const layout = layoutGraph(graph, (i) => sizes[i]!, drawing.layout);
 
-  const legendWidth = drawing.legend.reduce((w, item) => w + legendItemWidth(item), 0);
   const headingWidth = textWidth(drawing.heading, font.size);
-  const width = Math.max(layout.width, legendWidth, headingWidth) + 2 * pad.margin;
   const top = pad.margin + pad.headingHeight;
-  const height = top + layout.height + pad.legendHeight + pad.margin;
+  const legendTop = top + layout.height + pad.legendGap;
+  const legend = drawLegend(
+    drawing.legend,
+    pad.margin,
+    legendTop,
+    Math.max(layout.width, pad.legendMinWidth),
+  );
+  const width = Math.max(layout.width, legend.width, headingWidth) + 2 * pad.margin;
+  const height = legendTop + legend.height + pad.margin;
 
   const body = [
     textEl(
@@ -91,7 +88,7 @@ export function drawDag(graph: Graph, drawing: DagDrawing): string {
       { transform: `translate(${pad.margin},${top})` },
       edges(graph, layout) + boxes(graph, layout, looks, labels, details),
     ),
-    legend(drawing.legend, pad.margin, top + layout.height + pad.legendHeight - 8),
+    legend.svg,
   ];
   return svgDocument({ width, height, title: drawing.title, defs: arrowMarker, body: body.join('\n') });
 }
@@ -161,47 +158,6 @@ function boxes(
     out.push(el('g', attrs, parts.join('')));
   });
   return el('g', { class: 'stages' }, `\n${out.join('\n')}\n`);
-}
-
-function legendItemWidth(item: LegendItem): number {
-  return 30 + textWidth(item.label, font.small) + 18;
-}
-
-function legend(items: readonly LegendItem[], x0: number, baseline: number): string {
-  let x = x0;
-  const out: string[] = [];
-  for (const item of items) {
-    if (item.kind === 'box') {
-      out.push(
-        el('rect', {
-          x,
-          y: baseline - 10,
-          width: 22,
-          height: 13,
-          rx: 3,
-          fill: item.fill,
-          stroke: item.stroke,
-          'stroke-width': 1.5,
-          'stroke-dasharray': item.dashed ? '4 2' : undefined,
-        }),
-      );
-    } else {
-      const d = `M${x},${baseline - 4}L${x + 22},${baseline - 4}`;
-      out.push(
-        el('path', {
-          d,
-          stroke: ink.edge,
-          'stroke-width': 1.5,
-          'stroke-dasharray': item.dashed ? dash : undefined,
-        }),
-      );
-    }
-    out.push(
-      textEl('text', { x: x + 30, y: baseline, fill: ink.muted, 'font-size': font.small }, item.label),
-    );
-    x += legendItemWidth(item);
-  }
-  return el('g', { class: 'legend' }, out.join(''));
 }
 
 /** Text for a tooltip: long texts cut, so that a stack trace does not fill the screen. */

@@ -1,5 +1,6 @@
 import type { Graph } from '../graph/graph.js';
-import { drawDag, type LegendItem } from './dag-drawing.js';
+import { drawDag } from './dag-drawing.js';
+import type { LegendItem } from './legend.js';
 import type { LayoutOptions } from './layout.js';
 
 /** How `pipelineSvg` draws. */

@@ -1,5 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** The facts a reader needs to judge the numbers: where and when they were taken. */
 export function machineFacts(): string[] {
@@ -18,8 +21,11 @@ export function load(): string {
 
 function commit(): string {
   try {
-    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'lib'], { encoding: 'utf8' }).trim();
+    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'lib'], {
+      cwd: root,
+      encoding: 'utf8',
+    }).trim();
     return dirty ? `${sha} (lib/ modified)` : sha;
   } catch {
     return 'unknown';

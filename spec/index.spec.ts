@@ -7,15 +7,22 @@ test('the package exports exactly these names', () => {
     'CycleError',
     'DuplicateStageError',
     'EmptyInputError',
+    'FileKeyValueStore',
+    'FileRunStore',
     'InternalError',
+    'InvalidStoreKeyError',
     'Pipeline',
+    'RedisKeyValueStore',
     'Run',
     'RunFailedError',
+    'RunNotFoundError',
     'RunResult',
     'Stage',
     'StageFailedError',
     'StageNotFoundError',
     'StageSkippedError',
+    'StoreCorruptError',
+    'TimeoutError',
     'TsdagsError',
     'UncloneableValueError',
     'stage',
@@ -28,4 +35,7 @@ test('every error has a stable code', () => {
   expect(new tsdags.StageFailedError('a', 1, new Error('e')).code).toBe('STAGE_FAILED');
   expect(new tsdags.CancelledError().code).toBe('CANCELLED');
   expect(new tsdags.RunFailedError([]).code).toBe('RUN_FAILED');
+  expect(new tsdags.TimeoutError('a', 5, 'worker').code).toBe('TIMEOUT');
+  expect(new tsdags.StoreCorruptError('f', 'is bad').code).toBe('STORE_CORRUPT');
+  expect(new tsdags.RunNotFoundError('last', '.tsdags').code).toBe('RUN_NOT_FOUND');
 });

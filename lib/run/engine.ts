@@ -13,7 +13,6 @@ import {
 import { CancelledError, EmptyInputError, InternalError, StageFailedError, TimeoutError } from '../errors.js';
 import type { Executor } from '../executors/executor.js';
 import type { Graph } from '../graph/graph.js';
-import { resolveArgs } from '../stage/inputs.js';
 import {
   Stage,
   type KeyValueStore,
@@ -26,9 +25,11 @@ import { now, type ResumeInfo, type RunEvent, type RunStatus } from './events.js
 import { joinAll } from './join-all.js';
 import { stageRanks } from './rank.js';
 import { ReadyQueue } from './ready-queue.js';
-import { Code, RunResult, type RunState } from './run-result.js';
 import type { Recorder } from './recorder.js';
-import { backoff, defaultRetryPolicy, isRetryable, type RetryPolicy } from './retry.js';
+import { backoff, isRetryable, retryPolicyOf } from './retry.js';
+import { Code, RunResult, type RunState } from './run-result.js';
+import { StageBook } from './stage-book.js';
+import { argumentsOf, inputsByName } from './stage-inputs.js';
 import { isPromiseLike, StageAttempt, stageLogger, type AttemptHost } from './stage-attempt.js';
 import { StageSignal } from './stage-signal.js';
 
@@ -43,10 +44,10 @@ export interface EngineOptions {
   readonly defaults: StageDefaults;
   /** The run's record: events, results, resume and cache. */
   readonly recorder: Recorder | undefined;
-  /** What `ctx.store` is in class stages. */
-  readonly store: KeyValueStore;
   /** Set when the run resumes an earlier one; reported in `run:start`. */
   readonly resume?: ResumeInfo | undefined;
+  /** What `ctx.store` is in class stages. */
+  readonly store: KeyValueStore;
   /** Durations of earlier runs by stage name, ms: weights the priority of the critical path. */
   readonly durations: ReadonlyMap<string, number> | undefined;
 }
@@ -67,10 +68,12 @@ class UpstreamFailure {
  * stages' signals; once it emits, the stage joins the ready queue, and ready stages go through one
  * mergeMap capped at `cores` into the executors. The stage observables are created and subscribed
  * in topological order, so no subscription recurses up the graph (DESIGN.md, trap 1), and the
- * settling of stages is a loop over a queue, so no completion recurses down it either.
+ * settling of stages is a loop over a queue, so no completion recurses down it either. What
+ * happens to each stage is written down by the StageBook.
  */
 export class Engine implements AttemptHost {
   readonly state: RunState;
+  readonly #book: StageBook;
   readonly #graph: Graph;
   readonly #options: EngineOptions;
   readonly #log: EventLog;
@@ -78,18 +81,18 @@ export class Engine implements AttemptHost {
   readonly #dispatch = new Subject<number>();
   readonly #ready: ReadyQueue;
   readonly #threads: Executor[];
+  readonly #retryTimers = new Set<ReturnType<typeof setTimeout>>();
   #signals: StageSignal[] | undefined;
-  #inputs: Map<number, unknown[]> | undefined;
+  // Values of Observable and Promise arguments, by stage.
+  #external: Map<number, unknown[]> | undefined;
   #subscriptions: Subscription[] = [];
   // Stages that finished and whose signals still have to settle, drained in order.
   #settling: number[] = [];
   #settled = 0;
   #inFlight = 0;
-  readonly #retryTimers = new Set<ReturnType<typeof setTimeout>>();
   #draining = false;
   #subscribed = false;
   #stopped = false;
-  #cancelled: unknown = undefined;
   #isCancelled = false;
   #finished = false;
   #startedAt = 0;
@@ -98,21 +101,12 @@ export class Engine implements AttemptHost {
   readonly done: Promise<RunResult>;
 
   constructor(graph: Graph, options: EngineOptions, log: EventLog) {
-    const n = graph.stages.length;
     this.#graph = graph;
     this.#options = options;
     this.#log = log;
-    this.state = {
-      graph,
-      status: new Uint8Array(n),
-      attempts: new Uint16Array(n),
-      startedAt: new Float64Array(n),
-      finishedAt: new Float64Array(n),
-      threadIds: new Int32Array(n),
-      values: new Array<unknown>(n),
-      errors: new Map(),
-    };
-    this.#ready = new ReadyQueue(n, stageRanks(graph, options.durations));
+    this.#book = new StageBook(graph, (event, i) => this.#emit(event, i));
+    this.state = this.#book.state;
+    this.#ready = new ReadyQueue(graph.stages.length, stageRanks(graph, options.durations));
     this.#threads = graph.stages.map(
       (s) => options.executors[s.options.thread ?? options.thread ?? 'worker'],
     );
@@ -130,29 +124,34 @@ export class Engine implements AttemptHost {
   start(): void {
     const graph = this.#graph;
     const n = graph.stages.length;
+    const { runId, cores, resume, recorder } = this.#options;
     this.#startedAt = now();
-    this.#options.recorder?.begin(this.state);
+    recorder?.begin(this.state);
     this.#emit({
       type: 'run:start',
       time: this.#startedAt,
-      runId: this.#options.runId,
+      runId,
       stages: n,
-      cores: this.#options.cores,
-      ...(this.#options.resume ? { resume: this.#options.resume } : {}),
+      cores,
+      ...(resume ? { resume } : {}),
     });
     const signals = (this.#signals = new Array<StageSignal>(n));
     for (let i = 0; i < n; i++) signals[i] = new StageSignal();
 
     this.#subscriptions.push(
       this.#dispatch
-        .pipe(mergeMap((i) => this.#execute(i), this.#options.cores))
+        .pipe(mergeMap((i) => this.#execute(i), cores))
         .subscribe({ next: (i) => this.#attemptOver(i), error: (e: unknown) => this.#fatal(e) }),
     );
     try {
-      const restored = this.#options.recorder?.restored;
+      const restored = recorder?.restored;
       for (const i of graph.order) {
-        if (restored?.has(i)) this.#reuse(i, restored.get(i));
-        else this.#watchInputs(i, signals);
+        if (restored?.has(i)) {
+          this.#book.reused(i, restored.get(i));
+          this.#settling.push(i);
+        } else {
+          this.#watchInputs(i, signals);
+        }
       }
     } catch (error) {
       this.#fatal(error);
@@ -166,7 +165,6 @@ export class Engine implements AttemptHost {
   cancel(reason: unknown): void {
     if (this.#finished || this.#isCancelled) return;
     this.#isCancelled = true;
-    this.#cancelled = reason;
     this.#stopped = true;
     this.#clearRetries();
     // Every attempt's signal follows this one: executors stop what runs (worker threads are terminated).
@@ -205,7 +203,7 @@ export class Engine implements AttemptHost {
     this.#subscriptions.push(
       forkJoin([parents, ...sources.slice(parentCount)]).subscribe({
         next: (values) => {
-          (this.#inputs ??= new Map()).set(i, values.slice(1));
+          (this.#external ??= new Map()).set(i, values.slice(1));
           this.#markReady(i);
           // An outside source can emit at any time, not only while the engine settles stages.
           if (this.#subscribed) this.#drain();
@@ -217,42 +215,18 @@ export class Engine implements AttemptHost {
 
   #markReady(i: number): void {
     if (this.#finished) return;
-    this.state.status[i] = Code.Ready;
-    this.#emit({ type: 'stage:ready', time: now(), stage: this.#graph.stages[i]!.name });
+    this.#book.ready(i);
     this.#ready.push(i);
   }
 
   // An upstream stage did not succeed (skip), or an Observable/Promise argument failed (fail).
   #inputFailed(i: number, error: unknown): void {
     if (this.#finished) return;
-    const state = this.state;
-    const name = this.#graph.stages[i]!.name;
-    const time = now();
-    state.finishedAt[i] = time;
-    if (this.#isCancelled) {
-      state.status[i] = Code.Cancelled;
-      this.#emit({ type: 'stage:cancel', time, stage: name, attempt: 0 });
-    } else if (error instanceof UpstreamFailure) {
-      state.status[i] = Code.Skipped;
-      this.#emit({
-        type: 'stage:skip',
-        time,
-        stage: name,
-        reason: `upstream stage "${error.stage}" did not succeed`,
-      });
-    } else {
-      state.status[i] = Code.Failed;
-      const failure = new StageFailedError(name, 0, error);
-      state.errors.set(i, failure);
-      this.#emit({
-        type: 'stage:error',
-        time,
-        stage: name,
-        attempt: 0,
-        threadId: 0,
-        durationMs: 0,
-        error: failure,
-      });
+    if (this.#isCancelled) this.#book.cancelled(i, 0);
+    else if (error instanceof UpstreamFailure)
+      this.#book.skipped(i, `upstream stage "${error.stage}" did not succeed`);
+    else {
+      this.#book.failed(i, 0, new StageFailedError(this.#graph.stages[i]!.name, 0, error));
       if (this.#options.onError === 'stop') this.#stop();
     }
     this.#settling.push(i);
@@ -301,56 +275,36 @@ export class Engine implements AttemptHost {
     const stage = this.#graph.stages[i]!;
     const recorder = this.#options.recorder;
     state.status[i] = Code.Running;
-    const timeout = stage.options.timeout ?? this.#options.defaults.timeout;
-    const attempt = new StageAttempt(
-      this,
-      i,
-      stage,
-      ++state.attempts[i]!,
-      this.#abort.signal,
-      timeout !== undefined,
-    );
+    const timed = (stage.options.timeout ?? this.#options.defaults.timeout) !== undefined;
+    const attempt = new StageAttempt(this, i, stage, ++state.attempts[i]!, this.#abort.signal, timed);
     let result: unknown;
     try {
       if (recorder?.caches(i)) {
         const hit = recorder.lookup(i, stage.definition.fn ? attempt.args : this.#inputsOf(i));
         if (hit) {
           state.attempts[i]!--;
-          this.#reuse(i, hit.value);
+          this.#book.reused(i, hit.value);
           return [i];
         }
       }
       result = this.#threads[i]!.run(attempt);
     } catch (error) {
-      attempt.over();
-      this.#failed(i, attempt, error);
-      return [i];
+      return [this.#failed(i, attempt, error)];
     }
     if (isPromiseLike(result)) {
       return Promise.resolve(result).then(
-        (value) => {
-          attempt.over();
-          return this.#succeeded(i, attempt.number, value);
-        },
-        (error: unknown) => {
-          attempt.over();
-          return this.#failed(i, attempt, error);
-        },
+        (value) => this.#succeeded(i, attempt, value),
+        (error: unknown) => this.#failed(i, attempt, error),
       );
     }
-    attempt.over();
-    this.#succeeded(i, attempt.number, result);
-    return [i];
+    return [this.#succeeded(i, attempt, result)];
   }
 
   /** @internal Called by an attempt as its stage's code starts: starts its timeout, if it has one. */
   began(i: number, attempt: StageAttempt, threadId: number, worker: string | undefined): void {
-    const time = now();
-    const stage = this.#graph.stages[i]!;
-    this.state.startedAt[i] = time;
-    this.state.threadIds[i] = threadId;
     const controller = attempt.controller;
     if (controller) {
+      const stage = this.#graph.stages[i]!;
       const timeout = (stage.options.timeout ?? this.#options.defaults.timeout)!;
       const thread = threadId === 0 && worker === undefined ? 'main' : 'worker';
       attempt.timer = setTimeout(
@@ -358,11 +312,7 @@ export class Engine implements AttemptHost {
         timeout,
       );
     }
-    this.#emit(
-      worker === undefined
-        ? { type: 'stage:start', time, stage: stage.name, attempt: attempt.number, threadId }
-        : { type: 'stage:start', time, stage: stage.name, attempt: attempt.number, threadId, worker },
-    );
+    this.#book.started(i, attempt.number, threadId, worker);
   }
 
   /** @internal */
@@ -378,122 +328,46 @@ export class Engine implements AttemptHost {
     };
   }
 
-  // A class stage's inputs: its upstream stages' results by name.
-  #inputsOf(i: number): Record<string, unknown> {
-    const graph = this.#graph;
-    const inputs: Record<string, unknown> = {};
-    for (let e = graph.parentStart[i]!; e < graph.parentStart[i + 1]!; e++) {
-      const p = graph.parents[e]!;
-      inputs[graph.stages[p]!.name] = this.state.values[p];
-    }
-    return inputs;
-  }
-
   /** @internal The arguments of function stage i, its inputs replaced by their values. */
   args(i: number, stage: Stage): unknown[] {
-    if (stage.refs.length === 0) return stage.args as unknown[];
-    const values: unknown[] = [];
-    const external = this.#inputs?.get(i);
-    let k = 0;
-    for (const ref of stage.refs) {
-      values.push(ref instanceof Stage ? this.state.values[this.#graph.indexOf(ref)] : external![k++]);
-    }
-    return resolveArgs(stage.args, values);
+    return argumentsOf(this.#graph, this.state.values, stage, this.#external?.get(i));
   }
 
-  #succeeded(i: number, attempt: number, value: unknown): number {
-    const state = this.state;
-    const time = now();
-    state.values[i] = value;
-    state.status[i] = Code.Succeeded;
-    state.finishedAt[i] = time;
-    this.#emit(
-      {
-        type: 'stage:done',
-        time,
-        stage: this.#graph.stages[i]!.name,
-        attempt,
-        threadId: state.threadIds[i]!,
-        durationMs: time - state.startedAt[i]!,
-      },
-      i,
-    );
+  #inputsOf(i: number): Record<string, unknown> {
+    return inputsByName(this.#graph, this.state.values, i);
+  }
+
+  #succeeded(i: number, attempt: StageAttempt, value: unknown): number {
+    attempt.over();
+    this.#book.succeeded(i, attempt.number, value);
     return i;
   }
 
-  // Stage i's result is reused (resume or cache): it succeeds without running.
-  #reuse(i: number, value: unknown): void {
-    const state = this.state;
-    const time = now();
-    state.values[i] = value;
-    state.status[i] = Code.Succeeded;
-    state.startedAt[i] = time;
-    state.finishedAt[i] = time;
-    const stage = this.#graph.stages[i]!.name;
-    this.#emit({ type: 'stage:done', time, stage, attempt: 0, threadId: 0, durationMs: 0, cached: true }, i);
-    if (!this.#subscribed) this.#settling.push(i);
-  }
-
+  // A failed attempt: cancelled with the run, retried after its back-off, or the stage's failure.
   #failed(i: number, attempt: StageAttempt, error: unknown): number {
-    const state = this.state;
-    const time = now();
-    const stage = this.#graph.stages[i]!;
-    const name = stage.name;
+    attempt.over();
     if (this.#isCancelled) {
-      state.finishedAt[i] = time;
-      state.status[i] = Code.Cancelled;
-      this.#emit({ type: 'stage:cancel', time, stage: name, attempt: attempt.number });
+      this.#book.cancelled(i, attempt.number);
       return i;
     }
-    const failure = new StageFailedError(name, attempt.number, error);
-    if (state.startedAt[i] === 0) state.startedAt[i] = time;
-    const durationMs = time - state.startedAt[i]!;
-    const policy = this.#retryPolicy(stage);
+    const stage = this.#graph.stages[i]!;
+    const failure = new StageFailedError(stage.name, attempt.number, error);
+    const policy = retryPolicyOf(stage.options, this.#options.defaults);
     if (attempt.number <= policy.retries && !this.#stopped && isRetryable(error)) {
       const delayMs = backoff(policy, attempt.number);
-      state.status[i] = Code.Retrying;
-      this.#emit({
-        type: 'stage:retry',
-        time,
-        stage: name,
-        attempt: attempt.number,
-        delayMs,
-        error: failure,
-      });
+      this.#book.retrying(i, attempt.number, delayMs, failure);
       const timer = setTimeout(() => {
         this.#retryTimers.delete(timer);
         if (this.#finished || this.#stopped) return;
-        state.status[i] = Code.Ready;
-        this.#ready.push(i);
+        this.#markReady(i);
         this.#drain();
       }, delayMs);
       this.#retryTimers.add(timer);
       return i;
     }
-    state.finishedAt[i] = time;
-    state.status[i] = Code.Failed;
-    state.errors.set(i, failure);
-    this.#emit({
-      type: 'stage:error',
-      time,
-      stage: name,
-      attempt: attempt.number,
-      threadId: state.threadIds[i]!,
-      durationMs,
-      error: failure,
-    });
+    this.#book.failed(i, attempt.number, failure);
     if (this.#options.onError === 'stop') this.#stop();
     return i;
-  }
-
-  #retryPolicy(stage: Stage): RetryPolicy {
-    const own = stage.options;
-    const run = this.#options.defaults;
-    return {
-      retries: own.retries ?? run.retries ?? defaultRetryPolicy.retries,
-      retryDelay: own.retryDelay ?? run.retryDelay ?? defaultRetryPolicy.retryDelay,
-      maxRetryDelay: own.maxRetryDelay ?? run.maxRetryDelay ?? defaultRetryPolicy.maxRetryDelay,
-    };
   }
 
   // After a failure with onError 'stop': nothing new starts, retries waiting are dropped.
@@ -524,34 +398,12 @@ export class Engine implements AttemptHost {
     if (this.#finished) return;
     this.#finished = true;
     this.#clearRetries();
-    const state = this.state;
     const graph = this.#graph;
-    const time = now();
-    let failed = false;
+    const book = this.#book;
     for (let i = 0; i < graph.stages.length; i++) {
-      const status = state.status[i]!;
-      if (status === Code.Failed) failed = true;
-      if (
-        status === Code.Succeeded ||
-        status === Code.Failed ||
-        status === Code.Skipped ||
-        status === Code.Cancelled
-      ) {
-        continue;
-      }
-      const name = graph.stages[i]!.name;
-      if (this.#isCancelled) {
-        state.status[i] = Code.Cancelled;
-        this.#emit({ type: 'stage:cancel', time, stage: name, attempt: 0 });
-      } else {
-        state.status[i] = Code.Skipped;
-        this.#emit({
-          type: 'stage:skip',
-          time,
-          stage: name,
-          reason: 'the run stopped after a stage failed',
-        });
-      }
+      if (book.isOver(i)) continue;
+      if (this.#isCancelled) book.cancelled(i, 0);
+      else book.skipped(i, 'the run stopped after a stage failed');
     }
     // Late subscribers of run.output() of a stage that never ran get an error, not silence.
     const signals = this.#signals;
@@ -563,20 +415,16 @@ export class Engine implements AttemptHost {
     for (const subscription of this.#subscriptions) subscription.unsubscribe();
     this.#subscriptions = [];
     this.#signals = undefined;
-    this.#inputs = undefined;
+    this.#external = undefined;
+    const time = now();
+    const failed = this.state.errors.size > 0 && this.state.status.includes(Code.Failed);
     const status: RunStatus = this.#isCancelled ? 'cancelled' : failed ? 'failed' : 'succeeded';
-    this.#emit({
-      type: 'run:done',
-      time,
-      runId: this.#options.runId,
-      status,
-      durationMs: time - this.#startedAt,
-    });
+    const { runId, executors, recorder } = this.#options;
+    this.#emit({ type: 'run:done', time, runId, status, durationMs: time - this.#startedAt });
     this.#log.close();
-    const result = new RunResult(this.#options.runId, status, this.#startedAt, time, state, this.#log.events);
-    const executors = new Set(Object.values(this.#options.executors));
-    const closing = [...executors].map((executor) => executor.close());
-    if (this.#options.recorder) closing.push(this.#options.recorder.close());
+    const result = new RunResult(runId, status, this.#startedAt, time, this.state, this.#log.events);
+    const closing = [...new Set(Object.values(executors))].map((executor) => executor.close());
+    if (recorder) closing.push(recorder.close());
     Promise.all(closing).then(
       () => this.#resolve(result),
       (error: unknown) => this.#reject(error),
@@ -594,10 +442,5 @@ export class Engine implements AttemptHost {
     const executors = new Set(Object.values(this.#options.executors));
     void Promise.allSettled([...executors].map((executor) => executor.cancel()));
     this.#reject(error instanceof Error ? error : new InternalError(String(error)));
-  }
-
-  /** Whether the run was cancelled, and why. */
-  get cancellation(): { cancelled: boolean; reason: unknown } {
-    return { cancelled: this.#isCancelled, reason: this.#cancelled };
   }
 }

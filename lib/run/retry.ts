@@ -1,4 +1,5 @@
 import { CancelledError, StageNotFoundError, UncloneableValueError } from '../errors.js';
+import type { StageOptions } from '../stage/stage.js';
 
 /** How a stage retries: from its own options, else the run's. */
 export interface RetryPolicy {
@@ -11,6 +12,15 @@ export interface RetryPolicy {
 }
 
 export const defaultRetryPolicy: RetryPolicy = { retries: 0, retryDelay: 1000, maxRetryDelay: 30_000 };
+
+/** A stage's retry policy: its own options, else the run's, else the defaults. */
+export function retryPolicyOf(own: StageOptions, run: StageOptions): RetryPolicy {
+  return {
+    retries: own.retries ?? run.retries ?? defaultRetryPolicy.retries,
+    retryDelay: own.retryDelay ?? run.retryDelay ?? defaultRetryPolicy.retryDelay,
+    maxRetryDelay: own.maxRetryDelay ?? run.maxRetryDelay ?? defaultRetryPolicy.maxRetryDelay,
+  };
+}
 
 /**
  * The wait before retrying after failed attempt `attempt` (from 1): exponential back-off capped at

@@ -101,6 +101,8 @@ describe('faults in worker stages are stage failures', () => {
       'stage:ready',
       'stage:start',
       'stage:retry',
+      // After its back-off the stage is ready again and waits for a free core.
+      'stage:ready',
       'stage:start',
       'stage:error',
     ]);

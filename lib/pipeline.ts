@@ -9,7 +9,7 @@ import { EventLog } from './run/event-log.js';
 import { Run } from './run/run.js';
 import type { RunResult } from './run/run-result.js';
 import { checkStageOptions } from './stage/check-options.js';
-import { inWorker, reachedStart } from './stage/registry.js';
+import { captured, inWorker, reachedStart } from './stage/registry.js';
 import { Stage, type KeyValueStore, type Thread } from './stage/stage.js';
 import { FileKeyValueStore } from './store/file-key-value-store.js';
 import { FileRunStore } from './store/file-run-store.js';
@@ -106,6 +106,7 @@ export class Pipeline {
       reachedStart();
       return Run.inert(runId);
     }
+    if (captured(this, options)) return Run.inert(runId);
     const settings = checkOptions(options);
     const graph = this.graph();
     const store = settings.storeDir === false ? undefined : new FileRunStore(settings.storeDir);

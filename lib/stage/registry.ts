@@ -9,11 +9,17 @@ interface Registry {
   modules: Map<string, Map<string, StageDefinition | 'ambiguous'>>;
   inWorker: boolean;
   onStart: (() => void) | undefined;
+  capture: ((pipeline: unknown, options: unknown) => void) | undefined;
 }
 
 const key = Symbol.for('tsdags.registry');
 const holder = globalThis as { [key]?: Registry };
-const registry: Registry = (holder[key] ??= { modules: new Map(), inWorker: false, onStart: undefined });
+const registry: Registry = (holder[key] ??= {
+  modules: new Map(),
+  inWorker: false,
+  onStart: undefined,
+  capture: undefined,
+});
 
 /** Records a definition; a second one with the same name in the same module makes the name ambiguous. */
 export function register(definition: StageDefinition): void {
@@ -41,4 +47,25 @@ export function enterWorker(onStart: () => void): void {
 /** A pipeline's start() inside a worker: tells the worker entry that its module got that far. */
 export function reachedStart(): void {
   registry.onStart?.();
+}
+
+/**
+ * While a tool (the `tsdags` command) imports a pipeline module, `run()` and `start()` in it hand
+ * their pipeline and options to `capture` instead of running, so a one-file script that ends with
+ * `await pipeline.start()` can be run, drawn or served by the tool with its own options.
+ * Returns the function that ends the capture.
+ */
+export function captureStarts(capture: (pipeline: unknown, options: unknown) => void): () => void {
+  registry.capture = capture;
+  return () => {
+    if (registry.capture === capture) registry.capture = undefined;
+  };
+}
+
+/** A pipeline's run() while a tool captures starts: hands it over; true when it was captured. */
+export function captured(pipeline: unknown, options: unknown): boolean {
+  const capture = registry.capture;
+  if (!capture) return false;
+  capture(pipeline, options);
+  return true;
 }

@@ -6,6 +6,8 @@ export interface BenchContext {
   readonly cores: number;
   /** Whether `--only` lets this suite's item run (see `matches`). */
   selected(suite: string, item: string): boolean;
+  /** A fresh temporary directory for tsdags' run store, removed when the benchmark ends. */
+  readonly storeDir: string;
   /** A progress line on stderr (the tables go to stdout). */
   progress(line: string): void;
 }

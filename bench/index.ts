@@ -6,8 +6,9 @@
  * `fan:10000` or `montage`), `--out <file>` (where to write the Markdown).
  * A full run writes docs/benchmarks.md; a `--quick` or `--only` run writes only with `--out`.
  */
-import { writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { matches, type BenchContext } from './context.js';
 import { load, machineFacts } from './machine.js';
@@ -42,12 +43,26 @@ async function main(): Promise<void> {
   }
   collectGarbage(); // fails early, with how to fix it, when --expose-gc is missing
   const only = values.only;
+  const storeDir = mkdtempSync(join(tmpdir(), 'tsdags-bench-'));
   const ctx: BenchContext = {
     quick: values.quick,
     cores: availableParallelism(),
     selected: (suite, item) => matches(only, suite, item),
+    storeDir,
     progress: (line) => process.stderr.write(`  ${line}\n`),
   };
+  try {
+    await runSuites(ctx, only, values);
+  } finally {
+    rmSync(storeDir, { recursive: true, force: true });
+  }
+}
+
+async function runSuites(
+  ctx: BenchContext,
+  only: string | undefined,
+  values: { quick: boolean; out?: string | undefined },
+): Promise<void> {
   const command = [
     'npm run bench',
     ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : []),

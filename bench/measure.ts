@@ -10,9 +10,13 @@ export interface Contender {
 /** Samples in ms, per contender name. */
 export type Samples = Map<string, number[]>;
 
-/** Wall-clock samples, and the ms the runs measured inside themselves (where they did). */
+/**
+ * Wall-clock samples; the process's CPU time (user + system, every thread: steadier than wall time
+ * when other processes share the cores); and the ms the runs measured inside themselves.
+ */
 export interface Measured {
   readonly wall: Samples;
+  readonly cpu: Samples;
   readonly inner: Samples;
 }
 
@@ -38,20 +42,24 @@ export async function sideBySide(
   warmups = 1,
 ): Promise<Measured> {
   const wall: Samples = new Map(contenders.map((c) => [c.name, []]));
+  const cpu: Samples = new Map(contenders.map((c) => [c.name, []]));
   const inner: Samples = new Map(contenders.map((c) => [c.name, []]));
   for (let round = -warmups; round < runs; round++) {
     for (let k = 0; k < contenders.length; k++) {
       const c = contenders[(k + Math.max(round, 0)) % contenders.length]!;
       collectGarbage();
       const start = performance.now();
+      const cpuStart = process.cpuUsage();
       const value = await c.run();
       const ms = performance.now() - start;
+      const used = process.cpuUsage(cpuStart);
       if (round < 0) continue;
       wall.get(c.name)!.push(ms);
+      cpu.get(c.name)!.push((used.user + used.system) / 1000);
       if (typeof value === 'number') inner.get(c.name)!.push(value);
     }
   }
-  return { wall, inner };
+  return { wall, cpu, inner };
 }
 
 export function median(values: readonly number[]): number {

@@ -4,11 +4,14 @@
  * then `bench/profile-summary.ts prof/*.cpuprofile`. With `--alloc`, it samples the allocations
  * of the runs after the first (V8's sampling heap profiler, collected objects included) and prints
  * bytes allocated per stage by function and by file.
- * Contenders: tsdags (main thread), tsdags-worker, p-graph, greedy, level-sync, tinypool (as many
+ * Contenders: tsdags (main thread, no store), tsdags-store (main thread, file store in a temporary
+ * directory, left there), tsdags-worker, p-graph, greedy, level-sync, tinypool (as many
  * no-op tasks as the workload has stages, sent at once to a pool of `cores` threads).
  */
 import { Session } from 'node:inspector/promises';
-import { availableParallelism } from 'node:os';
+import { mkdtempSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { greedy } from './runners/greedy.js';
 import { levelSync } from './runners/level-sync.js';
 import { pGraph } from './runners/p-graph.js';
@@ -22,10 +25,13 @@ const [system = 'tsdags', name = 'layered:10000', count = '5'] = args.filter((a)
 const dag = workload(name);
 const cores = availableParallelism();
 const schedulers = { 'p-graph': pGraph, greedy, 'level-sync': levelSync };
+let storeDir: string | undefined;
 
 async function once(): Promise<unknown> {
   if (system === 'tsdags') return runTsdags(dag, 'main', cores);
   if (system === 'tsdags-worker') return runTsdags(dag, 'worker', cores);
+  if (system === 'tsdags-store')
+    return runTsdags(dag, 'main', cores, (storeDir ??= mkdtempSync(join(tmpdir(), 'tsdags-prof-'))));
   if (system === 'tinypool') {
     return withPool(cores, (pool) =>
       Promise.all(Array.from({ length: dag.size }, () => pool.run(undefined, { name: 'noop' }))),
@@ -34,7 +40,7 @@ async function once(): Promise<unknown> {
   const scheduler = schedulers[system as keyof typeof schedulers];
   if (!scheduler)
     throw new Error(
-      `Expected tsdags, tsdags-worker, p-graph, greedy, level-sync or tinypool, got "${system}"`,
+      `Expected tsdags, tsdags-store, tsdags-worker, p-graph, greedy, level-sync or tinypool, got "${system}"`,
     );
   return scheduler.schedule(dag, () => {}, cores);
 }

@@ -30,18 +30,30 @@ export function pipelineOf(dag: Dag): TsdagsPipeline {
   return { pipeline: new Pipeline({ name: dag.name }).addStages(stages), stages };
 }
 
+/**
+ * Where a run keeps its records: `false` for none (the engine alone), or a directory. The
+ * benchmark's directory is a fresh temporary one, so that durations remembered from earlier runs
+ * (which weight the priority of the critical path) come from this benchmark only.
+ */
+export type StoreDir = string | false;
+
 /** Builds the pipeline and runs it to its end: what a user's `await pipeline.start()` costs. */
-export function runTsdags(dag: Dag, thread: Thread, cores: number): Promise<RunResult> {
-  return pipelineOf(dag).pipeline.start({ cores, thread });
+export function runTsdags(
+  dag: Dag,
+  thread: Thread,
+  cores: number,
+  storeDir: StoreDir = false,
+): Promise<RunResult> {
+  return pipelineOf(dag).pipeline.start({ cores, thread, storeDir });
 }
 
 /**
  * Runs a spinning workload on worker threads; resolves with its schedule makespan: from the first
  * stage's start to the last one's end, as the stages themselves stamped them in their threads.
  */
-export async function runTsdagsSpans(dag: Dag, cores: number): Promise<number> {
+export async function runTsdagsSpans(dag: Dag, cores: number, storeDir: StoreDir): Promise<number> {
   const { pipeline, stages } = pipelineOf(dag);
-  const result = await pipeline.start({ cores, thread: 'worker' });
+  const result = await pipeline.start({ cores, thread: 'worker', storeDir });
   const span = new Span();
   for (const s of stages) span.add(result.output(s) as [number, number]);
   return span.ms;

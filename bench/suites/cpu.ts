@@ -16,7 +16,7 @@ export async function cpu(ctx: BenchContext): Promise<SuiteResult> {
   const dag = cpuWorkload(200);
   const bound = lowerBound(dag, ctx.cores);
   const { work, criticalPath } = workAndCriticalPath(dag);
-  const measured = await makespans(dag, ctx.cores, runs);
+  const measured = await makespans(dag, ctx.cores, runs, ctx.storeDir);
   const tsdags = median(measured.inner.get(tsdagsName)!);
   const tsdagsWall = median(measured.wall.get(tsdagsName)!);
   const level = median(measured.inner.get(levelName)!);

@@ -12,10 +12,17 @@ const suite = 'overhead';
 const shapes = ['chain', 'fan', 'layered'];
 const noop = (): void => {};
 
-/** The contenders on no-op main-thread stages: what each costs per stage on its own. */
-export function overheadContenders(dag: Dag, cores: number): Contender[] {
+const storeName = 'tsdags + file store';
+
+/**
+ * The contenders on no-op main-thread stages: what each costs per stage on its own. `tsdags` is
+ * the engine alone (`storeDir: false`); `tsdags + file store` runs with the default store, which
+ * records every event in files (in `storeDir` here), to show what the record costs.
+ */
+export function overheadContenders(dag: Dag, cores: number, storeDir: string): Contender[] {
   return [
     { name: 'tsdags', run: () => runTsdags(dag, 'main', cores) },
+    { name: storeName, run: () => runTsdags(dag, 'main', cores, storeDir) },
     ...[pGraph, greedy, levelSync].map((s) => ({ name: s.name, run: () => s.schedule(dag, noop, cores) })),
   ];
 }
@@ -36,7 +43,7 @@ export async function overhead(ctx: BenchContext): Promise<SuiteResult> {
       if (!ctx.selected(suite, name)) continue;
       ctx.progress(`${suite}: ${name}`);
       const dag = workload(name);
-      const { wall: samples } = await sideBySide(overheadContenders(dag, ctx.cores), runs);
+      const { wall: samples, cpu } = await sideBySide(overheadContenders(dag, ctx.cores, ctx.storeDir), runs);
       const us = (system: string): number => (median(samples.get(system)!) * 1000) / dag.size;
       const reference = us('p-graph');
       for (const [system, ms] of samples) {
@@ -47,6 +54,8 @@ export async function overhead(ctx: BenchContext): Promise<SuiteResult> {
           spread(ms),
           fixed(us(system), 2),
           ratio(us(system) / reference),
+          fixed((median(cpu.get(system)!) * 1000) / dag.size, 2),
+          ratio(median(cpu.get(system)!) / median(cpu.get('p-graph')!)),
         ]);
       }
       perStage.set(name, us('tsdags'));
@@ -75,13 +84,24 @@ export async function overhead(ctx: BenchContext): Promise<SuiteResult> {
       ? [
           {
             title: 'Engine overhead: no-op stages on the main thread',
-            columns: ['workload', 'system', 'median ms', 'range ms', 'µs/stage', 'ratio to p-graph'],
-            numeric: [2, 3, 4, 5],
+            columns: [
+              'workload',
+              'system',
+              'median ms',
+              'range ms',
+              'µs/stage',
+              'ratio to p-graph',
+              'CPU µs/stage',
+              'CPU ratio',
+            ],
+            numeric: [2, 3, 4, 5, 6, 7],
             rows,
             notes: [
               `Median of ${runs} interleaved runs after one warm-up; each run builds the system's own graph ` +
                 "from the workload (tsdags: stages, `.after()`, `addStages`, `start({ thread: 'main' })`) and runs it to " +
-                'the end. p-graph and greedy run at most `cores` tasks at once; level-sync runs a whole level at once.',
+                'the end. p-graph and greedy run at most `cores` tasks at once; level-sync runs a whole level at once. ' +
+                "*CPU*: the process's user + system time (GC threads included), steadier than wall time on a " +
+                'shared machine; the targets judge wall time.',
             ],
           },
         ]

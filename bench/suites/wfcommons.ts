@@ -28,7 +28,7 @@ export async function wfcommons(ctx: BenchContext): Promise<SuiteResult> {
     ctx.progress(`${suite}: ${name}`);
     const { dag, scale } = loadWorkflow(name, ctx.cores, targetMs);
     const bound = lowerBound(dag, ctx.cores);
-    const measured = await makespans(dag, ctx.cores, runs);
+    const measured = await makespans(dag, ctx.cores, runs, ctx.storeDir);
     rows.push(...makespanRows([name, String(dag.size)], measured, bound));
     const tsdags = median(measured.inner.get(tsdagsName)!);
     const greedy = median(measured.inner.get(greedyName)!);

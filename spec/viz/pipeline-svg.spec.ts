@@ -1,18 +1,7 @@
 import { Pipeline, stage, type Stage } from 'tsdags';
 import { pipelineSvg } from '../../lib/viz/pipeline-svg.js';
 import type { LayoutAlgorithm } from '../../lib/viz/layout.js';
-import {
-  closeSvgParser,
-  detachedEdges,
-  documentSize,
-  findAll,
-  first,
-  outside,
-  overlapping,
-  readDag,
-  select,
-  type DrawnDag,
-} from './read-svg.js';
+import { closeSvgParser, documentSize, expectSoundDag, findAll, first, readDag, select } from './read-svg.js';
 
 afterAll(closeSvgParser);
 
@@ -60,21 +49,9 @@ function layered(n: number, width: number): Pipeline {
   return new Pipeline().addStages(stages);
 }
 
-async function expectSound(svg: string, stages: number, edges: number): Promise<DrawnDag> {
-  const dag = await readDag(svg);
-  expect(dag.stages).toHaveLength(stages);
-  expect(dag.edges).toHaveLength(edges);
-  expect(overlapping(dag.boxes)).toEqual([]);
-  expect(detachedEdges(dag)).toEqual([]);
-  const { width, height, viewBox } = documentSize(dag.root);
-  expect(viewBox).toBe(`0 0 ${width} ${height}`);
-  expect(outside(dag.boxes.values(), dag.root, dag.offset)).toEqual([]);
-  return dag;
-}
-
 describe('pipelineSvg()', () => {
   test('draws a box per stage and an arrow per dependency, each arrow from its upstream box to its downstream box', async () => {
-    const dag = await expectSound(pipelineSvg(seed().graph(), { name: 'seed' }), 6, 6);
+    const dag = await expectSoundDag(pipelineSvg(seed().graph(), { name: 'seed' }), 6, 6);
     expect([...dag.boxes.keys()].sort()).toEqual([
       'stage_1',
       'stage_2',
@@ -121,7 +98,7 @@ describe('pipelineSvg()', () => {
     ['sugiyama', 'right'],
     ['layered', 'right'],
   ])('draws a sound picture with the %s layout, layers going %s', async (algorithm, direction) => {
-    const dag = await expectSound(pipelineSvg(seed().graph(), { algorithm, direction }), 6, 6);
+    const dag = await expectSoundDag(pipelineSvg(seed().graph(), { algorithm, direction }), 6, 6);
     if (direction === 'right' && algorithm !== 'grid') {
       for (const e of dag.edges) expect(e.end[0]).toBeGreaterThan(e.start[0]);
     }
@@ -129,7 +106,7 @@ describe('pipelineSvg()', () => {
 
   test('draws a 150-stage pipeline with the faster layout, still sound', async () => {
     const graph = layered(150, 12).graph();
-    await expectSound(pipelineSvg(graph), 150, graph.parents.length);
+    await expectSoundDag(pipelineSvg(graph), 150, graph.parents.length);
   });
 
   test('escapes stage names: markup in a name is text, and the file stays well-formed', async () => {

@@ -182,3 +182,19 @@ export function outside(
     (r) => r.x + dx < 0 || r.y + dy < 0 || r.x + dx + r.width > width || r.y + dy + r.height > height,
   );
 }
+
+/**
+ * Checks a DAG drawing: as many boxes and arrows as stages and edges, no boxes overlapping, every
+ * arrow from its upstream box's border to its downstream box's, everything inside the document.
+ */
+export async function expectSoundDag(svg: string, stages: number, edges: number): Promise<DrawnDag> {
+  const dag = await readDag(svg);
+  expect(dag.stages).toHaveLength(stages);
+  expect(dag.edges).toHaveLength(edges);
+  expect(overlapping(dag.boxes)).toEqual([]);
+  expect(detachedEdges(dag)).toEqual([]);
+  const { width, height, viewBox } = documentSize(dag.root);
+  expect(viewBox).toBe(`0 0 ${width} ${height}`);
+  expect(outside(dag.boxes.values(), dag.root, dag.offset)).toEqual([]);
+  return dag;
+}

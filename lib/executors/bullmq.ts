@@ -20,6 +20,7 @@ import {
 import {
   closeRedisClient,
   createRedisClient,
+  dropRedisClient,
   redisTarget,
   type RedisConnection,
 } from '../remote/redis-connection.js';
@@ -218,9 +219,10 @@ export class BullMQExecutor implements Executor {
     const client = this.#client;
     if (!client) return;
     if (!connected || this.#watchdog?.error) {
-      // Redis is not there: BullMQ's close would wait for it. Drop every connection instead.
-      for (const c of [client, ...this.#duplicates]) c.disconnect(false);
+      // Redis is not there: BullMQ's close would wait for it. Start it (so that its loops stop)
+      // without waiting, and drop every connection.
       if (connected) void Promise.allSettled([connected.events.close(), connected.queue.close()]);
+      for (const c of [client, ...this.#duplicates]) dropRedisClient(c);
       return;
     }
     await Promise.allSettled([connected.events.close(), connected.queue.close()]);

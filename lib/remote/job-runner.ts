@@ -82,7 +82,8 @@ export class JobRunner {
     const slot = this.#thread === 'worker' ? this.#takeSlot() : undefined;
     try {
       const attempt: Attempt = {
-        stage: { definition } as unknown as Stage,
+        // What the worker executor reads of a stage: its definition and options (resourceLimits).
+        stage: { definition, options: definition.options } as unknown as Stage,
         name: data.instance,
         args: args as unknown[],
         attempt: data.attempt,

@@ -52,6 +52,9 @@ export async function createRedisClient(target: RedisTarget, connectionName: str
   const { Redis: Client } = await import('ioredis');
   const options: RedisOptions = {
     retryStrategy: (times: number) => Math.min(times * 200, 2000),
+    // ioredis keeps the process alive this long after disconnecting a connection that is already
+    // dead (its default, 2 s, delays the exit of a run that lost Redis).
+    disconnectTimeout: 200,
     connectionName,
     ...target.options,
     maxRetriesPerRequest: null,
@@ -71,6 +74,20 @@ export async function closeRedisClient(client: Redis): Promise<void> {
     }
   }
   client.disconnect(false);
+}
+
+/**
+ * Drops a client at once, also one that keeps reconnecting to a Redis that is gone. ioredis does
+ * not fail the commands queued while it reconnects when disconnect() is called then (the closed
+ * socket's handler does not run again), so they would stay pending, and BullMQ keeps a timer
+ * alive for its blocked read: fail them now.
+ */
+export function dropRedisClient(client: Redis): void {
+  if (client.status === 'end') return;
+  client.disconnect(false);
+  (client as unknown as { flushQueue?: (error: Error) => void }).flushQueue?.(
+    new Error('Connection is closed.'),
+  );
 }
 
 function badAddress(value: unknown, option: string): never {

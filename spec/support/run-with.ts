@@ -26,7 +26,7 @@ export function runWith(
   const graph = pipeline.graph();
   const log = new EventLog();
   const values = new Map<string, unknown>();
-  const options = {
+  const options: EngineOptions = {
     runId,
     cores,
     thread: undefined,
@@ -36,11 +36,13 @@ export function runWith(
     recorder: undefined,
     durations: undefined,
     store: {
-      get: async (key: string) => values.get(key),
-      set: async (key: string, value: unknown) => void values.set(key, value),
+      get: async <T>(key: string) => values.get(key) as T | undefined,
+      set: async (key: string, value: unknown) => {
+        values.set(key, value);
+      },
       delete: async (key: string) => values.delete(key),
     },
-  } as unknown as EngineOptions;
+  };
   const engine = new Engine(graph, options, log);
   const run = new Run(runId, log.observable, engine.done, engine, graph);
   engine.start();

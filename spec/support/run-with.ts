@@ -14,15 +14,15 @@ import { Run } from '../../lib/run/run.js';
 export interface RunWithOptions {
   cores?: number;
   onError?: 'stop' | 'continue';
+  /** The run's id; default a new one. The same id again is a restarted orchestrator. */
+  runId?: string;
 }
 
 export function runWith(
   pipeline: Pipeline,
   worker: (runId: string) => Executor,
-  { cores = 4, onError = 'stop' }: RunWithOptions = {},
+  { cores = 4, onError = 'stop', runId = newRunId() }: RunWithOptions = {},
 ): Run {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
-  const runId = `${stamp}-${randomBytes(3).toString('hex')}`;
   const graph = pipeline.graph();
   const log = new EventLog();
   const values = new Map<string, unknown>();
@@ -47,4 +47,9 @@ export function runWith(
   const run = new Run(runId, log.observable, engine.done, engine, graph);
   engine.start();
   return run;
+}
+
+export function newRunId(): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
 }

@@ -1,5 +1,6 @@
 import pc from 'picocolors';
 import { StageFailedError } from '../errors.js';
+import type { ResumeInfo } from '../run/events.js';
 
 /** A duration for people: `850ms`, `1.24s`, `2m 05s`, `1h 02m`. */
 export function formatDuration(ms: number | undefined): string {
@@ -30,6 +31,19 @@ export function failureStack(error: Error): string {
 export function firstLine(text: string): string {
   const end = text.indexOf('\n');
   return end < 0 ? text : `${text.slice(0, end)} …`;
+}
+
+/** `resuming 20261125T003512-3f9a1c: 5 stages restored; changed: clean, report` */
+export function resumeLine(resume: ResumeInfo): string {
+  const shown = resume.changed.slice(0, 10).join(', ');
+  const more = resume.changed.length > 10 ? ` … and ${resume.changed.length - 10} more` : '';
+  const changed = resume.changed.length === 0 ? 'none changed' : `changed: ${shown}${more}`;
+  return `resuming ${resume.from}: ${plural(resume.restored, 'stage')} restored; ${changed}`;
+}
+
+/** `1 stage`, `2 stages`. */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 /** Pads plain (uncoloured) text to a width. */

@@ -2,17 +2,27 @@ import { stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TsdagsError, describeValue } from '../errors.js';
-import { Pipeline } from '../pipeline.js';
+import { Pipeline, type RunOptions } from '../pipeline.js';
+import { captureStarts } from '../stage/registry.js';
 
 const typeScript = new Set(['.ts', '.mts', '.cts', '.tsx']);
 const javaScript = new Set(['.js', '.mjs', '.cjs', '.jsx']);
 
+/** A pipeline file's pipeline, and the options its own `start()` or `run()` call passed, if any. */
+export interface LoadedPipeline {
+  readonly pipeline: Pipeline;
+  /** The options the module passed to `pipeline.start()`/`run()`; `{}` for a default export. */
+  readonly options: RunOptions;
+}
+
 /**
- * Imports a pipeline file and returns its pipeline: the default export, either a Pipeline or a
- * function returning one (or a Promise of one). TypeScript files load through tsx, registered on
- * this thread first; worker threads register it themselves (lib/executors/worker-entry.ts).
+ * Imports a pipeline file and returns its pipeline: the default export (a Pipeline, or a function
+ * returning one or a Promise of one), or else the pipeline the module itself starts, pydags style
+ * (`await pipeline.start({ cores: 4 })` at its top level): that call is captured and does not run.
+ * TypeScript files load through tsx, registered on this thread first; worker threads register it
+ * themselves (lib/executors/worker-entry.ts).
  */
-export async function loadPipeline(file: string): Promise<Pipeline> {
+export async function loadPipeline(file: string): Promise<LoadedPipeline> {
   const path = resolve(file);
   await checkFile(file, path);
   const extension = extname(path).toLowerCase();
@@ -24,6 +34,22 @@ export async function loadPipeline(file: string): Promise<Pipeline> {
     );
   }
 
+  // While the module loads, its start()/run() hands over its pipeline instead of running. A
+  // module that awaits start() never finishes loading (the captured run never ends), so the
+  // import is raced against the capture rather than awaited.
+  let captured!: (found: { pipeline: unknown; options: unknown }) => void;
+  const started = new Promise<{ pipeline: unknown; options: unknown }>((resolve) => (captured = resolve));
+  const stop = captureStarts((pipeline, options) => captured({ pipeline, options }));
+  let found: LoadedPipeline | { pipeline: unknown; options: unknown };
+  try {
+    found = await Promise.race([started, defaultExport(file, path)]);
+  } finally {
+    stop();
+  }
+  return { pipeline: found.pipeline as Pipeline, options: moduleOptions(file, found.options) };
+}
+
+async function defaultExport(file: string, path: string): Promise<LoadedPipeline> {
   let module: Record<string, unknown>;
   try {
     module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
@@ -35,8 +61,9 @@ export async function loadPipeline(file: string): Promise<Pipeline> {
     const names = Object.keys(module);
     throw new TsdagsError(
       'NO_PIPELINE',
-      `Expected ${file} to default-export a Pipeline (or a function returning one), but it has no default ` +
-        `export${names.length > 0 ? ` (it exports ${names.join(', ')})` : ''}: add \`export default pipeline\`.`,
+      `Expected ${file} to default-export a Pipeline (or a function returning one) or to start one, but it ` +
+        `has no default export${names.length > 0 ? ` (it exports ${names.join(', ')})` : ''} and starts ` +
+        'no pipeline: add `export default pipeline`.',
     );
   }
   let value: unknown = module.default;
@@ -52,7 +79,7 @@ export async function loadPipeline(file: string): Promise<Pipeline> {
         `Expected the default-exported function of ${file} to return a Pipeline, got ${describeValue(value)}.`,
       );
     }
-    return value;
+    return { pipeline: value, options: {} };
   }
   if (!isPipeline(value)) {
     throw new TsdagsError(
@@ -61,7 +88,18 @@ export async function loadPipeline(file: string): Promise<Pipeline> {
         `${describeValue(value)}.`,
     );
   }
-  return value;
+  return { pipeline: value, options: {} };
+}
+
+function moduleOptions(file: string, options: unknown): RunOptions {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TsdagsError(
+      'BAD_USAGE',
+      `Expected ${file} to pass an options object to pipeline.start() or run(), got ${describeValue(options)}.`,
+    );
+  }
+  return options as RunOptions;
 }
 
 async function checkFile(file: string, path: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { CommanderError } from 'commander';
 import { TsdagsError } from '../errors.js';
-import { exitCodeFor, isQuiet } from './exit-code.js';
+import { ExitCode, exitCodeFor, isQuiet } from './exit-code.js';
 import { failureStack } from './format.js';
 import { createProgram } from './program.js';
 
@@ -16,6 +16,8 @@ export async function main(argv: readonly string[]): Promise<void> {
  */
 export function cli(argv: readonly string[] = process.argv): void {
   const verbose = argv.includes('--verbose');
+  process.stdout.on('error', quitOnBrokenPipe);
+  process.stderr.on('error', quitOnBrokenPipe);
   main(argv)
     .then(() => 0)
     .catch((error: unknown) => {
@@ -39,6 +41,14 @@ function describe(error: unknown, verbose: boolean): string {
     lines.push('', `caused by: ${cause instanceof Error ? failureStack(cause) : String(cause)}`);
   }
   return lines.join('\n');
+}
+
+// The reader went away (`tsdags run --json | head -1`): nobody is left to tell, so the command
+// ends at once and quietly, as a Unix tool killed by SIGPIPE would (Node ignores that signal and
+// reports EPIPE instead). A run cut short this way can be resumed.
+function quitOnBrokenPipe(error: NodeJS.ErrnoException): void {
+  if (error.code === 'EPIPE') process.exit(ExitCode.BrokenPipe);
+  throw error;
 }
 
 // A pipeline module may leave timers or sockets open, and a cancelled main-thread stage may not

@@ -1,7 +1,14 @@
 import type { RunEvent } from '../run/events.js';
 import type { RunResult } from '../run/run-result.js';
-import { colorsFor, failureMessage, failureStack, formatDuration, type Colors } from './format.js';
-import { retryOf } from './progress-state.js';
+import {
+  colorsFor,
+  failureMessage,
+  failureStack,
+  formatDuration,
+  plural,
+  resumeLine,
+  type Colors,
+} from './format.js';
 import type { Reporter } from './reporter.js';
 import { summaryTable } from './summary-table.js';
 
@@ -37,21 +44,22 @@ export class PlainReporter implements Reporter {
 
   #line(event: RunEvent): string | undefined {
     const c = this.#colors;
-    const retry = retryOf(event);
-    if (retry) {
-      const head = `${c.yellow('retry ')}  ${retry.stage}: attempt ${retry.attempt} failed (${failureMessage(retry.error)}); again in ${formatDuration(retry.delayMs)}`;
-      return this.#verbose ? `${head}\n${indent(failureStack(retry.error))}` : head;
-    }
     switch (event.type) {
-      case 'run:start':
-        return `run ${event.runId}: ${event.stages} stage${event.stages === 1 ? '' : 's'}, at most ${event.cores} at once`;
+      case 'run:start': {
+        const head = `run ${event.runId}: ${plural(event.stages, 'stage')}, at most ${event.cores} at once`;
+        return event.resume ? `${head}\n${resumeLine(event.resume)}` : head;
+      }
+      case 'stage:retry': {
+        const head = `${c.yellow('retry ')}  ${event.stage}: attempt ${event.attempt} failed (${failureMessage(event.error)}); again in ${formatDuration(event.delayMs)}`;
+        return this.#verbose ? `${head}\n${indent(failureStack(event.error))}` : head;
+      }
       case 'stage:ready':
         // Waiting for a core is not news in a log; --json has it.
         return undefined;
       case 'stage:start':
         return `${c.cyan('start ')}  ${event.stage}${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}`;
       case 'stage:done':
-        return (event as { cached?: boolean }).cached
+        return event.cached
           ? `${c.green('done  ')}  ${event.stage} (stored result reused)`
           : `${c.green('done  ')}  ${event.stage} in ${formatDuration(event.durationMs)}`;
       case 'stage:error': {

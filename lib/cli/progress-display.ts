@@ -1,9 +1,17 @@
 import { createLogUpdate } from 'log-update';
 import type { RunEvent } from '../run/events.js';
 import type { RunResult } from '../run/run-result.js';
-import { colorsFor, failureMessage, failureStack, formatDuration, padEnd, type Colors } from './format.js';
+import {
+  colorsFor,
+  failureMessage,
+  failureStack,
+  formatDuration,
+  padEnd,
+  resumeLine,
+  type Colors,
+} from './format.js';
 import { indent } from './plain-reporter.js';
-import { ProgressState, retryOf } from './progress-state.js';
+import { ProgressState } from './progress-state.js';
 import type { Reporter } from './reporter.js';
 import { summaryTable } from './summary-table.js';
 import { hookWrites, type HookedStream } from './write-hook.js';
@@ -60,10 +68,11 @@ export class ProgressDisplay implements Reporter {
 
   event(event: RunEvent): void {
     this.#state.apply(event);
-    const retry = retryOf(event);
-    if (retry) {
-      const head = `${this.#colors.yellow('↻')} ${retry.stage} attempt ${retry.attempt} failed: ${failureMessage(retry.error)}; trying again in ${formatDuration(retry.delayMs)}`;
-      this.#print(this.#verbose ? `${head}\n${indent(failureStack(retry.error))}` : head);
+    if (event.type === 'run:start' && event.resume) {
+      this.#print(this.#colors.dim(resumeLine(event.resume)));
+    } else if (event.type === 'stage:retry') {
+      const head = `${this.#colors.yellow('↻')} ${event.stage} attempt ${event.attempt} failed: ${failureMessage(event.error)}; trying again in ${formatDuration(event.delayMs)}`;
+      this.#print(this.#verbose ? `${head}\n${indent(failureStack(event.error))}` : head);
     } else if (event.type === 'stage:error') {
       const c = this.#colors;
       const head = `${c.red('✖')} ${event.stage} ${c.red('failed')} after ${formatDuration(event.durationMs)} (attempt ${event.attempt}): ${failureMessage(event.error)}`;
@@ -145,7 +154,8 @@ export function renderFrame(
   const total = Math.max(state.total, 1);
   const filled = Math.round((state.finished / total) * barWidth);
   const bar = c.cyan('█'.repeat(filled)) + c.dim('░'.repeat(barWidth - filled));
-  const parts = [`${state.finished}/${state.total} done`, `${state.running.size} running`];
+  const done = `${state.finished}/${state.total} done${state.reused > 0 ? ` (${state.reused} reused)` : ''}`;
+  const parts = [done, `${state.running.size} running`];
   if (state.failed > 0) parts.push(c.red(`${state.failed} failed`));
   if (state.skipped > 0) parts.push(c.yellow(`${state.skipped} skipped`));
   if (state.cancelled > 0) parts.push(c.yellow(`${state.cancelled} cancelled`));

@@ -3,26 +3,31 @@ import { CancelledError, RunFailedError, TsdagsError } from '../errors.js';
 import type { Pipeline, RunOptions } from '../pipeline.js';
 import type { Run } from '../run/run.js';
 import type { RunResult } from '../run/run-result.js';
+import { InterruptedError, stopSignals, type StopSignal } from './exit-code.js';
 import { JsonReporter } from './json-reporter.js';
 import { loadPipeline } from './load-pipeline.js';
 import { checkRunPictures, drawRun, drawTimeline } from './pictures.js';
 import { PlainReporter } from './plain-reporter.js';
 import { ProgressDisplay } from './progress-display.js';
 import type { Reporter } from './reporter.js';
-import { toRunOptions, type RunFlags } from './run-options.js';
+import { mergeRunOptions, toRunOptions, type RunFlags } from './run-options.js';
 
 /** `tsdags run <file>`: runs a pipeline file and reports its progress. */
 export function addRunCommand(program: Command): void {
   program
     .command('run')
     .summary('run a pipeline file')
-    .description('Run the pipeline that a module default-exports (a Pipeline, or a function returning one).')
+    .description(
+      'Run the pipeline that a module default-exports (a Pipeline, or a function returning one), or the\n' +
+        'one it starts itself with `await pipeline.start()`.',
+    )
     .addHelpText(
       'after',
       '\nExit codes: 0 every stage succeeded, 1 a stage failed, 2 bad usage or a bad pipeline file,\n' +
-        '130 interrupted (Ctrl-C stops the run; a second Ctrl-C quits at once).\n' +
-        'Progress goes to stderr (live on a terminal, one line per change elsewhere); stdout keeps what\n' +
-        'the stages print, or, with --json, the events and nothing else.',
+        '130 interrupted by Ctrl-C (SIGINT), 143 by SIGTERM: the run stops and its record is kept; a\n' +
+        'second signal quits at once. Progress goes to stderr (live on a terminal, one line per change\n' +
+        'elsewhere); stdout keeps what the stages print, or, with --json, the events and nothing else.\n' +
+        'Runs are recorded in .tsdags/ (see `tsdags runs`); --resume runs only what did not finish.',
     )
     .argument('<file>', 'a .ts or .js module; TypeScript loads without a build step')
     .option('--cores <n>', "run at most n stages at once (default: the machine's cores)")
@@ -34,6 +39,15 @@ export function addRunCommand(program: Command): void {
       '--thread <thread>',
       'where function stages run unless they say: "worker" or "main" (default: worker)',
     )
+    .option('--retries <n>', 'try a failed stage again up to n times, with back-off (default: 0)')
+    .option('--timeout <ms>', 'fail an attempt that runs longer than ms milliseconds (default: none)')
+    .option('--cache', 'reuse stored results of stages whose code, arguments and inputs are unchanged')
+    .option(
+      '--resume [runId]',
+      'resume a run (default: the last one of this pipeline): stages with a stored result do not run again',
+    )
+    .option('--store-dir <dir>', 'where runs, results and the cache are kept (default: .tsdags)')
+    .option('--no-store', 'keep no record of the run (no resume, no cache)')
     .option('--svg <file>', 'after the run, draw the pipeline with its stages coloured by state')
     .option('--timeline <file>', 'after the run, draw which stage ran when, on which thread')
     .option('--json', 'print one JSON event per line on stdout, and nothing else there')
@@ -42,11 +56,13 @@ export function addRunCommand(program: Command): void {
 }
 
 async function runFile(file: string, flags: RunFlags): Promise<void> {
-  const options = toRunOptions(flags);
+  const flagOptions = toRunOptions(flags);
   checkRunPictures(flags);
   // Under --json, stdout is kept for the events before the module loads: its top level may print.
   const json = flags.json ? new JsonReporter() : undefined;
-  const pipeline = await loadPipeline(file);
+  const loaded = await loadPipeline(file);
+  const { pipeline } = loaded;
+  const options = mergeRunOptions(loaded.options, flagOptions);
   // The reporter exists before the run: main-thread stages can start (and print) inside run().
   const reporter = json ?? createReporter(flags, pipeline.name);
   let run: Run;
@@ -56,7 +72,7 @@ async function runFile(file: string, flags: RunFlags): Promise<void> {
     reporter.close();
     throw error;
   }
-  const stopOnInterrupt = interruptible(run, reporter);
+  const stopping = stopOnSignals(run, reporter);
   let result: RunResult;
   try {
     run.events.subscribe({ next: (event) => reporter.event(event) });
@@ -70,11 +86,19 @@ async function runFile(file: string, flags: RunFlags): Promise<void> {
       await drawTimeline(result, flags.timeline);
       reporter.note(`wrote ${flags.timeline}`);
     }
+    if (result.status !== 'succeeded' && options.storeDir !== false) {
+      reporter.note(
+        `To run only the stages that did not succeed: tsdags run ${file} --resume ${result.runId}`,
+      );
+    }
   } finally {
-    stopOnInterrupt();
+    stopping.off();
     reporter.close();
   }
-  if (result.status === 'cancelled') throw new CancelledError('interrupted');
+  if (result.status === 'cancelled') {
+    const signal = stopping.signal();
+    throw signal ? new InterruptedError(signal) : new CancelledError('interrupted');
+  }
   if (result.status === 'failed') {
     const errors = result.errors;
     throw errors.length === 1 ? errors[0]! : new RunFailedError(errors);
@@ -98,16 +122,24 @@ function createReporter(flags: RunFlags, name: string): Reporter {
   return new PlainReporter(process.stderr, { verbose });
 }
 
-// Ctrl-C cancels the run (stages in flight are stopped, the run ends "cancelled", exit 130); a
-// second Ctrl-C does not wait for that.
-function interruptible(run: Run, reporter: Reporter): () => void {
-  let interrupted = false;
-  const onSignal = (): void => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    reporter.note('Stopping the run (press Ctrl-C again to quit at once)…');
-    run.cancel('interrupted');
+// SIGINT (Ctrl-C) and SIGTERM cancel the run: no stage starts, stages in flight are stopped, the
+// run ends "cancelled" and its record is written out (the store flushes at run:done), then the
+// command exits 130 or 143. A second signal does not wait for that.
+function stopOnSignals(run: Run, reporter: Reporter): { off(): void; signal(): StopSignal | undefined } {
+  let first: StopSignal | undefined;
+  const handlers = (Object.keys(stopSignals) as StopSignal[]).map((signal) => {
+    const handler = (): void => {
+      if (first !== undefined) process.exit(stopSignals[signal]);
+      first = signal;
+      const again = signal === 'SIGINT' ? 'press Ctrl-C again' : 'send SIGTERM again';
+      reporter.note(`Stopping the run (${again} to quit at once)…`);
+      run.cancel(signal === 'SIGINT' ? 'interrupted (SIGINT)' : 'terminated (SIGTERM)');
+    };
+    process.on(signal, handler);
+    return [signal, handler] as const;
+  });
+  return {
+    off: () => handlers.forEach(([signal, handler]) => process.off(signal, handler)),
+    signal: () => first,
   };
-  process.on('SIGINT', onSignal);
-  return () => process.off('SIGINT', onSignal);
 }

@@ -31,7 +31,8 @@ export function summaryTable(result: RunResult, colors: Colors): string {
     colors.dim(`  ${padEnd('stage', nameWidth)}  ${padEnd('state', 9)}  ${padEnd('duration', 9)}  attempts`),
   ];
   for (const [name, stage] of rows) {
-    const state = paint(stage.status, padEnd(stage.status, 9), colors);
+    const label = isReused(stage) ? 'reused' : stage.status;
+    const state = paint(stage.status, padEnd(label, 9), colors);
     lines.push(
       `  ${padEnd(name, nameWidth)}  ${state}  ${padEnd(formatDuration(stage.durationMs), 9)}  ${stage.attempts}`,
     );
@@ -46,12 +47,18 @@ export function summaryTable(result: RunResult, colors: Colors): string {
 /** `✔ succeeded in 1.24s: 6 stages` or `✖ failed in 1.24s: 4 succeeded, 1 failed, 1 skipped`. */
 export function statusLine(result: RunResult, colors: Colors): string {
   const stages = Object.values(result.stages);
+  const reused = stages.filter(isReused).length;
   const counts =
-    result.status === 'succeeded'
+    (result.status === 'succeeded'
       ? `${stages.length} stage${stages.length === 1 ? '' : 's'}`
-      : countByStatus(stages);
+      : countByStatus(stages)) + (reused > 0 ? ` (${reused} reused)` : '');
   const mark = result.status === 'succeeded' ? colors.green('✔') : colors.red('✖');
   return `${mark} ${paint(result.status, result.status, colors)} in ${formatDuration(result.durationMs)}: ${counts}`;
+}
+
+// Succeeded without an attempt: its result came from the cache or from the run being resumed.
+function isReused(stage: StageResult): boolean {
+  return stage.status === 'succeeded' && stage.attempts === 0;
 }
 
 const order: StageStatus[] = ['succeeded', 'failed', 'skipped', 'cancelled', 'pending'];

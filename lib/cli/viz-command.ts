@@ -25,7 +25,7 @@ async function vizFile(file: string, flags: VizFlags): Promise<void> {
   const output = flags.output ?? `${basename(file, extname(file))}.svg`;
   // With -o -, stdout is kept for the SVG: what the module prints as it loads goes to stderr.
   const stdout = output === '-' ? divertStdout() : undefined;
-  const pipeline = await loadPipeline(file);
+  const { pipeline } = await loadPipeline(file);
   // A cycle or a duplicate name is reported before drawing, with its path.
   pipeline.graph();
   if (stdout) {

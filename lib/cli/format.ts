@@ -33,6 +33,13 @@ export function firstLine(text: string): string {
   return end < 0 ? text : `${text.slice(0, end)} …`;
 }
 
+/** A moment as local time, to the second: `2026-11-26 02:22:34`. */
+export function formatTime(ms: number): string {
+  const d = new Date(ms);
+  const date = `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
+  return `${date} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+}
+
 /** `resuming 20261125T003512-3f9a1c: 5 stages restored; changed: clean, report` */
 export function resumeLine(resume: ResumeInfo): string {
   const shown = resume.changed.slice(0, 10).join(', ');

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { addRunCommand } from './run-command.js';
+import { addRunsCommand } from './runs-command.js';
+import { addShowCommand } from './show-command.js';
 import { addVizCommand } from './viz-command.js';
 
 /**
@@ -18,6 +20,8 @@ export function createProgram(): Command {
     .configureOutput({ outputError: () => {} });
   addRunCommand(program);
   addVizCommand(program);
+  addRunsCommand(program);
+  addShowCommand(program);
   return program;
 }
 

@@ -1,0 +1,92 @@
+import type { Command } from 'commander';
+import type { StoredRun } from '../store/file-run-store.js';
+import { colorsFor, formatDuration, formatTime, type Colors } from './format.js';
+import { openRunStore, readStoredRun } from './run-store.js';
+import { paintStatus } from './runs-command.js';
+import { storedStages, type StoredStage } from './stored-run.js';
+import { textTable } from './text-table.js';
+
+interface ShowFlags {
+  storeDir?: string;
+  json?: boolean;
+}
+
+/** `tsdags show <runId>`: one stored run, stage by stage. */
+export function addShowCommand(program: Command): void {
+  program
+    .command('show')
+    .summary("show one past run's stages")
+    .description(
+      "Show one recorded run: each stage's state, attempts, duration and error, from its event log.",
+    )
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 shown, 2 a bad run id, a run the store does not have, or a damaged store.',
+    )
+    .argument('<runId>', 'a run id as `tsdags runs` lists them, or "last" for the latest run')
+    .option('--store-dir <dir>', 'the run store to read (default: .tsdags)')
+    .option('--json', 'print the run and its stages as one JSON object on stdout')
+    .option('--verbose', 'show stack traces')
+    .action(showRun);
+}
+
+function showRun(runId: string, flags: ShowFlags): void {
+  const stored = readStoredRun(openRunStore(flags.storeDir), runId);
+  for (const warning of stored.warnings) process.stderr.write(`tsdags: ${warning}\n`);
+  const stages = storedStages(stored.meta, stored.lines);
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify(runJson(stored, stages))}\n`);
+    return;
+  }
+  process.stdout.write(`${showText(stored, stages, colorsFor(process.stdout))}\n`);
+}
+
+/** The run as `tsdags show --json` prints it. */
+export function runJson(stored: StoredRun, stages: readonly StoredStage[]): object {
+  const { meta } = stored;
+  return {
+    runId: meta.runId,
+    pipeline: meta.pipeline,
+    status: meta.status,
+    startedAt: meta.startedAt,
+    finishedAt: meta.finishedAt,
+    durationMs: meta.finishedAt === undefined ? undefined : meta.finishedAt - meta.startedAt,
+    cores: meta.cores,
+    resumedFrom: meta.resumedFrom,
+    stages,
+  };
+}
+
+/**
+ * ```
+ * run 20261126T022232-47197b (pipeline seed): failed in 1.08s, started 2026-11-26 02:22:32
+ *
+ *   stage     status     attempts  duration  error
+ *   good      succeeded  1         12ms
+ *   bad       failed     1         10ms      the disk is full
+ *   after_bad skipped    0         -         upstream stage "bad" did not succeed
+ * ```
+ */
+export function showText(stored: StoredRun, stages: readonly StoredStage[], colors: Colors): string {
+  const { meta } = stored;
+  const outcome =
+    meta.status === 'running'
+      ? `${paintStatus('running', 'no end recorded', colors)} (still running, or its process was killed)`
+      : `${paintStatus(meta.status, meta.status, colors)} in ${formatDuration(meta.finishedAt! - meta.startedAt)}`;
+  const head = [
+    `run ${meta.runId} (pipeline ${meta.pipeline}): ${outcome}, started ${formatTime(meta.startedAt)}`,
+  ];
+  if (meta.resumedFrom !== undefined) head.push(`resumed from ${meta.resumedFrom}`);
+  const table = textTable(
+    [
+      { heading: 'stage' },
+      { heading: 'status', paint: (padded, text) => paintStatus(text, padded, colors) },
+      { heading: 'attempts' },
+      { heading: 'duration' },
+      { heading: 'error' },
+    ],
+    stages.map((s) => [s.name, s.status, String(s.attempts), formatDuration(s.durationMs), s.error ?? '']),
+    colors,
+  );
+  return `${head.join('\n')}\n\n${table}`;
+}

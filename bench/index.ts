@@ -90,6 +90,11 @@ async function runSuites(
     'Every figure is a median of several runs; every ratio compares contenders measured side by side ' +
       'in the same process, their runs interleaved. The targets are those of issue 3.',
     '',
+    'Run it with `npm run bench` (about 20 minutes; it rewrites this file). `npm run bench -- --quick` takes ' +
+      'fewer sizes and runs; `--only <name>` runs one suite (overhead, memory, workers, cpu, wfcommons) or the ' +
+      'workloads whose name matches (`fan`, `layered:10000`, `montage`); those two write only with `--out <file>`. ' +
+      'The harness is in `bench/` (one file per concern); `bench/profile.ts` runs one contender for a profiler.',
+    '',
     '## Targets',
     '',
     renderTargets(targets),

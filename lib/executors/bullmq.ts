@@ -75,6 +75,7 @@ export class BullMQExecutor implements Executor {
   readonly #redisTimeout: number;
   readonly #jobOptions: Record<string, unknown>;
   readonly #pending = new Map<string, Pending>();
+  readonly #watched = new Map<AbortSignal, { readonly jobs: Set<string>; readonly onAbort: () => void }>();
   #toAdd: NewJob[] = [];
   #starting: Promise<Connected> | undefined;
   #connected: Connected | undefined;
@@ -143,17 +144,11 @@ export class BullMQExecutor implements Executor {
     const jobId = stageJobId(this.#runId, attempt.name, attempt.attempt);
     if (this.#pending.has(jobId)) throw new InternalError(`attempt ${jobId} was run twice`);
     return new Promise<unknown>((resolve, reject) => {
-      // A timeout or a cancelled run: fail now, and take the job back from the queue or its worker.
-      const onAbort = (): void => {
-        if (!this.#take(jobId)) return;
-        reject(signal.reason);
-        this.#stopJob(jobId);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
+      this.#watch(signal, jobId);
       const settle =
         <T>(fn: (value: T) => void) =>
         (value: T) => {
-          signal.removeEventListener('abort', onAbort);
+          this.#unwatch(signal, jobId);
           fn(value);
         };
       this.#pending.set(jobId, {
@@ -171,7 +166,7 @@ export class BullMQExecutor implements Executor {
         attempt: attempt.attempt,
         args,
       };
-      // Stages made ready together go to Redis in one addBulk.
+      // Jobs made in one tick wait for the connection together.
       if (this.#toAdd.push({ name: attempt.name, data, opts: { ...this.#jobOptions, jobId } }) === 1) {
         queueMicrotask(() => void this.#flush());
       }
@@ -194,6 +189,37 @@ export class BullMQExecutor implements Executor {
       ]);
     }
     await this.close();
+  }
+
+  // Attempts share the run's signal (or have one each, with a timeout): one listener per signal,
+  // not one per attempt in flight.
+  #watch(signal: AbortSignal, jobId: string): void {
+    let watched = this.#watched.get(signal);
+    if (!watched) {
+      const jobs = new Set<string>();
+      // A timeout or a cancelled run: fail now, and take the jobs back from the queue or their workers.
+      const onAbort = (): void => {
+        this.#watched.delete(signal);
+        for (const id of jobs) {
+          const pending = this.#take(id);
+          if (!pending) continue;
+          pending.reject(signal.reason);
+          this.#stopJob(id);
+        }
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#watched.set(signal, (watched = { jobs, onAbort }));
+    }
+    watched.jobs.add(jobId);
+  }
+
+  #unwatch(signal: AbortSignal, jobId: string): void {
+    const watched = this.#watched.get(signal);
+    if (!watched) return;
+    watched.jobs.delete(jobId);
+    if (watched.jobs.size > 0) return;
+    signal.removeEventListener('abort', watched.onAbort);
+    this.#watched.delete(signal);
   }
 
   // One attempt stopped: drop its job if it waits, else ask the worker running it to stop it.
@@ -232,12 +258,20 @@ export class BullMQExecutor implements Executor {
   async #flush(): Promise<void> {
     const batch = this.#toAdd;
     this.#toAdd = [];
+    let queue: Connected['queue'];
     try {
-      const { queue } = await (this.#starting ??= this.#start());
+      ({ queue } = await (this.#starting ??= this.#start()));
       if (this.#stopped !== undefined) throw this.#stopped;
-      await queue.addBulk(batch);
     } catch (error) {
       for (const job of batch) this.#take(job.opts.jobId)?.reject(error);
+      return;
+    }
+    // One add per job, not addBulk: ioredis sends a script's whole Lua body with each pipeline
+    // (addBulk is one), but only its hash on a plain connection once the script is known there.
+    for (const job of batch) {
+      queue
+        .add(job.name, job.data, job.opts)
+        .catch((error: unknown) => this.#take(job.opts.jobId)?.reject(error));
     }
   }
 

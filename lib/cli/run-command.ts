@@ -3,7 +3,7 @@ import { CancelledError, RunFailedError, TsdagsError } from '../errors.js';
 import type { Pipeline, RunOptions } from '../pipeline.js';
 import type { Run } from '../run/run.js';
 import type { RunResult } from '../run/run-result.js';
-import { InterruptedError, stopSignals, type StopSignal } from './exit-code.js';
+import { InterruptedError } from './exit-code.js';
 import { JsonReporter } from './json-reporter.js';
 import { loadPipeline } from './load-pipeline.js';
 import { checkRunPictures, drawRun, drawTimeline } from './pictures.js';
@@ -11,6 +11,7 @@ import { PlainReporter } from './plain-reporter.js';
 import { ProgressDisplay } from './progress-display.js';
 import type { Reporter } from './reporter.js';
 import { mergeRunOptions, toRunOptions, type RunFlags } from './run-options.js';
+import { stopOnSignals } from './stop-on-signals.js';
 
 /** `tsdags run <file>`: runs a pipeline file and reports its progress. */
 export function addRunCommand(program: Command): void {
@@ -72,7 +73,7 @@ async function runFile(file: string, flags: RunFlags): Promise<void> {
     reporter.close();
     throw error;
   }
-  const stopping = stopOnSignals(run, reporter);
+  const stopping = stopOnSignals(run, (message) => reporter.note(message));
   let result: RunResult;
   try {
     run.events.subscribe({ next: (event) => reporter.event(event) });
@@ -120,26 +121,4 @@ function createReporter(flags: RunFlags, name: string): Reporter {
   const verbose = flags.verbose ?? false;
   if (process.stderr.isTTY) return new ProgressDisplay(process.stderr, { name, verbose });
   return new PlainReporter(process.stderr, { verbose });
-}
-
-// SIGINT (Ctrl-C) and SIGTERM cancel the run: no stage starts, stages in flight are stopped, the
-// run ends "cancelled" and its record is written out (the store flushes at run:done), then the
-// command exits 130 or 143. A second signal does not wait for that.
-function stopOnSignals(run: Run, reporter: Reporter): { off(): void; signal(): StopSignal | undefined } {
-  let first: StopSignal | undefined;
-  const handlers = (Object.keys(stopSignals) as StopSignal[]).map((signal) => {
-    const handler = (): void => {
-      if (first !== undefined) process.exit(stopSignals[signal]);
-      first = signal;
-      const again = signal === 'SIGINT' ? 'press Ctrl-C again' : 'send SIGTERM again';
-      reporter.note(`Stopping the run (${again} to quit at once)…`);
-      run.cancel(signal === 'SIGINT' ? 'interrupted (SIGINT)' : 'terminated (SIGTERM)');
-    };
-    process.on(signal, handler);
-    return [signal, handler] as const;
-  });
-  return {
-    off: () => handlers.forEach(([signal, handler]) => process.off(signal, handler)),
-    signal: () => first,
-  };
 }

@@ -8,21 +8,31 @@ export const root = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface Exited {
   code: number | null;
+  /** The signal that ended the child, when one did. */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
 
-/** `tsdags ...args`; `onLine` sees each stdout line as it comes, with the child (to signal it). */
+/**
+ * `tsdags ...args`; `onLine` sees each stdout line as it comes, with the child (to signal it);
+ * `extraEnv` is added to the child's environment.
+ */
 export function tsdags(
   args: string[],
   onLine?: (line: string, child: ChildProcess) => void,
+  extraEnv: NodeJS.ProcessEnv = {},
 ): Promise<Exited> {
-  return node(['dist/cli/bin.js', ...args], onLine);
+  return node(['dist/cli/bin.js', ...args], onLine, extraEnv);
 }
 
 /** `node ...args` in the repository's root, without colours. */
-export function node(args: string[], onLine?: (line: string, child: ChildProcess) => void): Promise<Exited> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+export function node(
+  args: string[],
+  onLine?: (line: string, child: ChildProcess) => void,
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<Exited> {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...extraEnv };
   delete env.FORCE_COLOR;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: root, env });
@@ -40,7 +50,7 @@ export function node(args: string[], onLine?: (line: string, child: ChildProcess
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
 }
 

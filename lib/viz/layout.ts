@@ -1,5 +1,6 @@
 import {
   coordCenter,
+  coordGreedy,
   decrossDfs,
   graph as dagGraph,
   grid,
@@ -7,21 +8,25 @@ import {
   sugiyama,
   type GraphNode,
   type MutGraph,
+  type SugiNode,
 } from 'd3-dag';
 import type { Graph } from '../graph/graph.js';
+import { decrossBarycenter } from './decross-barycenter.js';
 import { attachEnds, type Box, type Point, type Ports, type Route } from './edge-path.js';
 
 /**
  * Which d3-dag layout draws the graph:
  * - `'sugiyama'`: d3-dag's default Sugiyama (simplex layering, two-layer decrossing, simplex
  *   coordinates): the nicest, but its costs grow fast (its crossing count is quadratic in a layer's
- *   width; its layering and coordinates solve linear programs).
- * - `'layered'`: Sugiyama with the linear-time operators (longest-path layering, depth-first
- *   ordering, centred coordinates): same look, layers packed tighter, a few more crossings.
+ *   width; its layering and coordinates solve linear or quadratic programs).
+ * - `'layered'`: Sugiyama with fast operators: longest-path layering, a depth-first order then
+ *   barycenter sweeps (`decrossBarycenter`), greedy coordinates that align long edges.
+ * - `'packed'`: the same with centred coordinates (each layer packed in the middle): linear time,
+ *   for thousands of stages.
  * - `'grid'`: d3-dag's grid (one stage per row, edges in lanes): no dummy nodes, for graphs whose
  *   long edges would give a layered layout millions of them.
  */
-export type LayoutAlgorithm = 'sugiyama' | 'layered' | 'grid';
+export type LayoutAlgorithm = 'sugiyama' | 'layered' | 'packed' | 'grid';
 
 export interface LayoutOptions {
   /** Default `'auto'`: picked from the graph's size (see `chooseAlgorithm`). */
@@ -51,20 +56,22 @@ export interface Layout {
   readonly edges: readonly LaidEdge[];
 }
 
-// Measured with scripts/viz-timings.ts (see its header): d3-dag's default Sugiyama takes about
-// 0.25 s at 60 nodes (stages plus the dummy nodes long edges are cut into) and seconds at a few
-// hundred; the linear operators lay out 10,000 stages in about a second; past ~60,000 nodes with
-// dummies, memory and time go to the dummies, and the grid layout has none.
-export const sugiyamaMaxNodes = 60;
-export const layeredMaxNodes = 60_000;
+// Sizes count nodes as Sugiyama does: stages plus the dummy nodes long edges are cut into.
+// Measured with scripts/viz-timings.ts on a shared 2-core machine: d3-dag's default
+// Sugiyama takes 0.1-0.2 s at 100 nodes and about 1 s at 280; greedy coordinates pass 1 s at a
+// few thousand; centred ones lay out 10,000 stages in 1-3 s; past 60,000 nodes, time and memory
+// go to the dummies, which the grid does not have.
+export const sugiyamaMaxNodes = 100;
+export const layeredMaxNodes = 3000;
+export const packedMaxNodes = 60_000;
 
 /** The gaps between boxes: across a layer, and between layers. */
 export const gap = { across: 24, between: 44, betweenSideways: 64 } as const;
 
 /**
- * The layout for a graph: Sugiyama while it is small, the linear-time operators above
- * `sugiyamaMaxNodes`, the grid when long edges would make more than `layeredMaxNodes` dummy nodes.
- * Sizes count the dummies a longest-path layering makes, which is O(V + E) to count.
+ * The layout for a graph by its size in nodes (stages plus the dummies a longest-path layering
+ * makes, O(V + E) to count): Sugiyama while it is small, then the fast operators, then centred
+ * coordinates, and the grid when long edges would make too many dummies.
  */
 export function chooseAlgorithm(graph: Graph): LayoutAlgorithm {
   const n = graph.stages.length;
@@ -81,7 +88,8 @@ export function chooseAlgorithm(graph: Graph): LayoutAlgorithm {
     }
   }
   if (nodes <= sugiyamaMaxNodes) return 'sugiyama';
-  return nodes <= layeredMaxNodes ? 'layered' : 'grid';
+  if (nodes <= layeredMaxNodes) return 'layered';
+  return nodes <= packedMaxNodes ? 'packed' : 'grid';
 }
 
 /** Lays out the graph with boxes of the given sizes (width, height by stage index). */
@@ -143,13 +151,22 @@ function run(
     case 'sugiyama':
       return sugiyama().nodeSize(nodeSize).gap(gaps)(dag);
     case 'layered':
+    case 'packed':
       return sugiyama()
         .layering(layeringLongestPath())
-        .decross(decrossDfs())
-        .coord(coordCenter())
+        .decross(depthFirstThenBarycenter)
+        .coord(algorithm === 'layered' ? coordGreedy() : coordCenter())
         .nodeSize(nodeSize)
         .gap(gaps)(dag);
     case 'grid':
       return grid().nodeSize(nodeSize).gap(gaps)(dag);
   }
+}
+
+const depthFirst = decrossDfs();
+const barycenter = decrossBarycenter();
+// d3-dag's depth-first order keeps trees untangled; the sweeps then pull neighbours together.
+function depthFirstThenBarycenter(layers: SugiNode<number, number>[][]): void {
+  depthFirst(layers);
+  barycenter(layers);
 }

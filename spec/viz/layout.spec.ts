@@ -1,5 +1,11 @@
 import { Pipeline, stage, type Stage } from 'tsdags';
-import { chooseAlgorithm, layeredMaxNodes, layoutGraph, sugiyamaMaxNodes } from '../../lib/viz/layout.js';
+import {
+  chooseAlgorithm,
+  layeredMaxNodes,
+  layoutGraph,
+  packedMaxNodes,
+  sugiyamaMaxNodes,
+} from '../../lib/viz/layout.js';
 import { pipelineSvg } from '../../lib/viz/pipeline-svg.js';
 import { closeSvgParser, expectSoundDag } from './read-svg.js';
 import { seedPipeline } from './runs.js';
@@ -19,14 +25,20 @@ function chain(n: number, report = false): Pipeline {
 }
 
 describe('chooseAlgorithm()', () => {
-  test("picks d3-dag's Sugiyama for small graphs, the linear operators above, the grid for long-edge graphs", () => {
+  test("picks d3-dag's Sugiyama for small graphs, fast operators above, then packed layers, then the grid", () => {
     expect(chooseAlgorithm(seedPipeline().graph())).toBe('sugiyama');
     expect(chooseAlgorithm(chain(sugiyamaMaxNodes).graph())).toBe('sugiyama');
     expect(chooseAlgorithm(chain(sugiyamaMaxNodes + 1).graph())).toBe('layered');
-    // A short chain and a stage after all of it: (n - 1)(n - 2) / 2 dummy nodes make it too big for Sugiyama.
-    expect(chooseAlgorithm(chain(12, true).graph())).toBe('layered');
-    // 400 stages, ~80,000 dummy nodes.
-    expect((400 * 399) / 2).toBeGreaterThan(layeredMaxNodes);
+    expect(chooseAlgorithm(chain(layeredMaxNodes).graph())).toBe('layered');
+    expect(chooseAlgorithm(chain(layeredMaxNodes + 1).graph())).toBe('packed');
+  });
+
+  test('counts the dummy nodes that long edges make', () => {
+    // 15 stages in a chain and one after all of them: 16 stages and 14 + 13 + ... + 0 = 105 dummies.
+    expect(16 + 105).toBeGreaterThan(sugiyamaMaxNodes);
+    expect(chooseAlgorithm(chain(15, true).graph())).toBe('layered');
+    // 400 stages and one after them: 79,800 dummies.
+    expect((400 * 399) / 2).toBeGreaterThan(packedMaxNodes);
     expect(chooseAlgorithm(chain(400, true).graph())).toBe('grid');
   });
 });

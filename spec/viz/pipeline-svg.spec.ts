@@ -94,9 +94,11 @@ describe('pipelineSvg()', () => {
   test.each<[LayoutAlgorithm, 'down' | 'right']>([
     ['sugiyama', 'down'],
     ['layered', 'down'],
+    ['packed', 'down'],
     ['grid', 'down'],
     ['sugiyama', 'right'],
     ['layered', 'right'],
+    ['packed', 'right'],
   ])('draws a sound picture with the %s layout, layers going %s', async (algorithm, direction) => {
     const dag = await expectSoundDag(pipelineSvg(seed().graph(), { algorithm, direction }), 6, 6);
     if (direction === 'right' && algorithm !== 'grid') {
@@ -104,10 +106,13 @@ describe('pipelineSvg()', () => {
     }
   });
 
-  test('draws a 150-stage pipeline with the faster layout, still sound', async () => {
-    const graph = layered(150, 12).graph();
-    await expectSoundDag(pipelineSvg(graph), 150, graph.parents.length);
-  });
+  test.each(['auto', 'packed'] as const)(
+    'draws a 150-stage pipeline with the %s layout, still sound',
+    async (algorithm) => {
+      const graph = layered(150, 12).graph();
+      await expectSoundDag(pipelineSvg(graph, { algorithm }), 150, graph.parents.length);
+    },
+  );
 
   test('escapes stage names: markup in a name is text, and the file stays well-formed', async () => {
     const name = '<script>alert(1)</script> & co';

@@ -1,12 +1,6 @@
 import type { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
-import {
-  CancelledError,
-  InternalError,
-  TsdagsError,
-  UncloneableValueError,
-  describeValue,
-} from '../errors.js';
+import { CancelledError, TsdagsError, UncloneableValueError, describeValue } from '../errors.js';
 import {
   cancelChannel,
   cancelMessage,
@@ -25,8 +19,8 @@ import {
   type RedisConnection,
 } from '../remote/redis-connection.js';
 import { RedisWatchdog } from '../remote/redis-watchdog.js';
-import { RemoteStageLostError } from '../remote/remote-errors.js';
-import { decodeError, decodeValue, encodeValue } from '../remote/value-codec.js';
+import { PendingAttempts } from '../remote/pending-attempts.js';
+import { encodeValue } from '../remote/value-codec.js';
 import type { Attempt, Executor } from './executor.js';
 
 /** Where a run's remote stages go. */
@@ -43,14 +37,6 @@ export interface BullMQExecutorOptions {
   redisTimeout?: number;
   /** How long (s) finished jobs stay in Redis, where a restarted orchestrator finds them; default 86400. */
   keepJobs?: number;
-}
-
-interface Pending {
-  readonly attempt: Attempt;
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (error: unknown) => void;
-  begun: boolean;
-  failure: string | undefined;
 }
 
 interface Connected {
@@ -74,8 +60,8 @@ export class BullMQExecutor implements Executor {
   readonly #redis: RedisConnection;
   readonly #redisTimeout: number;
   readonly #jobOptions: Record<string, unknown>;
-  readonly #pending = new Map<string, Pending>();
-  readonly #watched = new Map<AbortSignal, { readonly jobs: Set<string>; readonly onAbort: () => void }>();
+  // A timeout or a cancelled run: the job is taken back from the queue or its worker.
+  readonly #pending = new PendingAttempts((jobId) => this.#stopJob(jobId));
   #toAdd: NewJob[] = [];
   #starting: Promise<Connected> | undefined;
   #connected: Connected | undefined;
@@ -142,41 +128,26 @@ export class BullMQExecutor implements Executor {
       throw new UncloneableValueError(attempt.name, 'argument', error instanceof Error ? error.message : '');
     }
     const jobId = stageJobId(this.#runId, attempt.name, attempt.attempt);
-    if (this.#pending.has(jobId)) throw new InternalError(`attempt ${jobId} was run twice`);
-    return new Promise<unknown>((resolve, reject) => {
-      this.#watch(signal, jobId);
-      const settle =
-        <T>(fn: (value: T) => void) =>
-        (value: T) => {
-          this.#unwatch(signal, jobId);
-          fn(value);
-        };
-      this.#pending.set(jobId, {
-        attempt,
-        resolve: settle(resolve),
-        reject: settle(reject),
-        begun: false,
-        failure: undefined,
-      });
-      const data: StageJobData = {
-        v: protocolVersion,
-        runId: this.#runId,
-        stage: definition.name,
-        instance: attempt.name,
-        attempt: attempt.attempt,
-        args,
-      };
-      // Jobs made in one tick wait for the connection together.
-      if (this.#toAdd.push({ name: attempt.name, data, opts: { ...this.#jobOptions, jobId } }) === 1) {
-        queueMicrotask(() => void this.#flush());
-      }
-    });
+    const result = this.#pending.add(jobId, attempt);
+    const data: StageJobData = {
+      v: protocolVersion,
+      runId: this.#runId,
+      stage: definition.name,
+      instance: attempt.name,
+      attempt: attempt.attempt,
+      args,
+    };
+    // Jobs made in one tick wait for the connection together.
+    if (this.#toAdd.push({ name: attempt.name, data, opts: { ...this.#jobOptions, jobId } }) === 1) {
+      queueMicrotask(() => void this.#flush());
+    }
+    return result;
   }
 
   /** Fails the attempts in flight, removes their waiting jobs and asks workers to stop running ones. */
   async cancel(): Promise<void> {
     this.#stopped ??= new CancelledError();
-    const ids = [...this.#pending.keys()];
+    const ids = this.#pending.ids;
     this.#rejectAll(this.#stopped);
     const connected = this.#connected;
     if (connected && !this.#watchdog?.error) {
@@ -189,37 +160,6 @@ export class BullMQExecutor implements Executor {
       ]);
     }
     await this.close();
-  }
-
-  // Attempts share the run's signal (or have one each, with a timeout): one listener per signal,
-  // not one per attempt in flight.
-  #watch(signal: AbortSignal, jobId: string): void {
-    let watched = this.#watched.get(signal);
-    if (!watched) {
-      const jobs = new Set<string>();
-      // A timeout or a cancelled run: fail now, and take the jobs back from the queue or their workers.
-      const onAbort = (): void => {
-        this.#watched.delete(signal);
-        for (const id of jobs) {
-          const pending = this.#take(id);
-          if (!pending) continue;
-          pending.reject(signal.reason);
-          this.#stopJob(id);
-        }
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.#watched.set(signal, (watched = { jobs, onAbort }));
-    }
-    watched.jobs.add(jobId);
-  }
-
-  #unwatch(signal: AbortSignal, jobId: string): void {
-    const watched = this.#watched.get(signal);
-    if (!watched) return;
-    watched.jobs.delete(jobId);
-    if (watched.jobs.size > 0) return;
-    signal.removeEventListener('abort', watched.onAbort);
-    this.#watched.delete(signal);
   }
 
   // One attempt stopped: drop its job if it waits, else ask the worker running it to stop it.
@@ -263,7 +203,7 @@ export class BullMQExecutor implements Executor {
       ({ queue } = await (this.#starting ??= this.#start()));
       if (this.#stopped !== undefined) throw this.#stopped;
     } catch (error) {
-      for (const job of batch) this.#take(job.opts.jobId)?.reject(error);
+      for (const job of batch) this.#pending.take(job.opts.jobId)?.reject(error);
       return;
     }
     // One add per job, not addBulk: ioredis sends a script's whole Lua body with each pipeline
@@ -271,7 +211,7 @@ export class BullMQExecutor implements Executor {
     for (const job of batch) {
       queue
         .add(job.name, job.data, job.opts)
-        .catch((error: unknown) => this.#take(job.opts.jobId)?.reject(error));
+        .catch((error: unknown) => this.#pending.take(job.opts.jobId)?.reject(error));
     }
   }
 
@@ -308,48 +248,18 @@ export class BullMQExecutor implements Executor {
       lastEventId: last[0]?.[0] ?? '0-0',
     });
     events.on('error', () => {});
-    events.on('progress', ({ jobId, data }) => this.#progress(jobId, data as StageJobProgress));
-    events.on('completed', ({ jobId, returnvalue }) => this.#completed(jobId, returnvalue as StageJobResult));
-    events.on('failed', ({ jobId, failedReason }) => this.#failed(jobId, failedReason));
+    const pending = this.#pending;
+    events.on('progress', ({ jobId, data }) => pending.progress(jobId, data as StageJobProgress));
+    events.on('completed', ({ jobId, returnvalue }) =>
+      pending.completed(jobId, returnvalue as StageJobResult),
+    );
+    events.on('failed', ({ jobId, failedReason }) => pending.failed(jobId, failedReason));
     events.on('duplicated', ({ jobId }) => {
-      this.#existing(jobId).catch((error: unknown) => this.#take(jobId)?.reject(error));
+      this.#existing(jobId).catch((error: unknown) => pending.take(jobId)?.reject(error));
     });
     this.#connected = { client, queue, events };
     if (this.#stopped !== undefined) throw this.#stopped;
     return this.#connected;
-  }
-
-  #progress(jobId: string, report: StageJobProgress | undefined): void {
-    const pending = this.#pending.get(jobId);
-    if (!pending || typeof report !== 'object' || report === null) return;
-    if (typeof report.failure === 'string') pending.failure = report.failure;
-    if (!pending.begun && typeof report.threadId === 'number') {
-      pending.begun = true;
-      pending.attempt.begin(report.threadId, report.worker);
-    }
-  }
-
-  #completed(jobId: string, result: StageJobResult | undefined): void {
-    const pending = this.#take(jobId);
-    if (!pending) return;
-    if (!pending.begun) pending.attempt.begin(-1, result?.worker);
-    try {
-      if (typeof result?.value !== 'string')
-        throw new InternalError(`job ${jobId} returned no encoded value`);
-      pending.resolve(decodeValue(result.value));
-    } catch (error) {
-      pending.reject(error);
-    }
-  }
-
-  #failed(jobId: string, failedReason: string): void {
-    const pending = this.#take(jobId);
-    if (!pending) return;
-    pending.reject(
-      pending.failure === undefined
-        ? new RemoteStageLostError(pending.attempt.name, failedReason)
-        : decodeError(pending.failure),
-    );
   }
 
   // The job id existed already (a restarted orchestrator): it may have finished before we listened.
@@ -357,23 +267,15 @@ export class BullMQExecutor implements Executor {
     const job = this.#pending.has(jobId) ? await this.#connected?.queue.getJob(jobId) : undefined;
     if (!job) return;
     const state = await job.getState();
-    if (state === 'completed') this.#completed(jobId, job.returnvalue);
+    if (state === 'completed') this.#pending.completed(jobId, job.returnvalue);
     if (state === 'failed') {
-      this.#progress(jobId, job.progress as StageJobProgress);
-      this.#failed(jobId, job.failedReason);
+      this.#pending.progress(jobId, job.progress as StageJobProgress);
+      this.#pending.failed(jobId, job.failedReason);
     }
   }
 
-  #take(jobId: string): Pending | undefined {
-    const pending = this.#pending.get(jobId);
-    this.#pending.delete(jobId);
-    return pending;
-  }
-
   #rejectAll(error: unknown): void {
-    const all = [...this.#pending.values()];
-    this.#pending.clear();
     this.#toAdd = [];
-    for (const pending of all) pending.reject(error);
+    this.#pending.rejectAll(error);
   }
 }

@@ -14,7 +14,7 @@ import {
 import { StageIndex } from './stage-index.js';
 
 /** How a remote worker runs. */
-export interface WorkerOptions {
+export interface RemoteWorkerOptions {
   /** The pipeline module: a file path (relative to the working directory) or a file: URL. */
   module: string | URL;
   /** Where Redis is: `redis://host:6379`, or ioredis options (password, TLS, db). */
@@ -60,7 +60,7 @@ export interface RemoteWorker {
  * const worker = await startWorker({ module: './pipeline.js', redis: 'redis://10.0.0.5:6379' });
  * process.once('SIGTERM', () => void worker.close());
  */
-export async function startWorker(options: WorkerOptions): Promise<RemoteWorker> {
+export async function startWorker(options: RemoteWorkerOptions): Promise<RemoteWorker> {
   const settings = checkOptions(options);
   const target = redisTarget(options.redis);
   const url = moduleUrl(options.module);
@@ -154,7 +154,7 @@ interface Settings {
   thread: RemoteThread;
 }
 
-function checkOptions(options: WorkerOptions): Settings {
+function checkOptions(options: RemoteWorkerOptions): Settings {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`Expected an options object in startWorker(), got ${describeValue(options)}.`);
   }

@@ -1,0 +1,137 @@
+import { InternalError } from '../errors.js';
+import type { Attempt } from '../executors/executor.js';
+import type { StageJobProgress, StageJobResult } from './protocol.js';
+import { RemoteStageLostError } from './remote-errors.js';
+import { decodeError, decodeValue } from './value-codec.js';
+
+interface Pending {
+  readonly attempt: Attempt;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+  begun: boolean;
+  failure: string | undefined;
+}
+
+/**
+ * The attempts an orchestrator waits for, by job id, settled from the queue's events: a start
+ * report calls `attempt.begin()`, a completed job resolves, a failed one rejects with the error
+ * its worker reported. An aborted attempt signal (a timeout, a cancelled run) rejects at once.
+ */
+export class PendingAttempts {
+  readonly #pending = new Map<string, Pending>();
+  readonly #watched = new Map<AbortSignal, { readonly jobs: Set<string>; readonly onAbort: () => void }>();
+  readonly #onAbort: (jobId: string) => void;
+
+  /** `onAbort` is told of each attempt that its signal stopped, to take its job back. */
+  constructor(onAbort: (jobId: string) => void) {
+    this.#onAbort = onAbort;
+  }
+
+  /** Waits for the job of an attempt. */
+  add(jobId: string, attempt: Attempt): Promise<unknown> {
+    if (this.#pending.has(jobId)) throw new InternalError(`attempt ${jobId} was run twice`);
+    const { signal } = attempt;
+    return new Promise<unknown>((resolve, reject) => {
+      this.#watch(signal, jobId);
+      const settle =
+        <T>(fn: (value: T) => void) =>
+        (value: T) => {
+          this.#unwatch(signal, jobId);
+          fn(value);
+        };
+      this.#pending.set(jobId, {
+        attempt,
+        resolve: settle(resolve),
+        reject: settle(reject),
+        begun: false,
+        failure: undefined,
+      });
+    });
+  }
+
+  has(jobId: string): boolean {
+    return this.#pending.has(jobId);
+  }
+
+  get ids(): string[] {
+    return [...this.#pending.keys()];
+  }
+
+  /** A worker's report: the stage started (worker, thread), or failed (its error). */
+  progress(jobId: string, report: StageJobProgress | undefined): void {
+    const pending = this.#pending.get(jobId);
+    if (!pending || typeof report !== 'object' || report === null) return;
+    if (typeof report.failure === 'string') pending.failure = report.failure;
+    if (!pending.begun && typeof report.threadId === 'number') {
+      pending.begun = true;
+      pending.attempt.begin(report.threadId, report.worker);
+    }
+  }
+
+  completed(jobId: string, result: StageJobResult | undefined): void {
+    const pending = this.take(jobId);
+    if (!pending) return;
+    if (!pending.begun) pending.attempt.begin(-1, result?.worker);
+    try {
+      if (typeof result?.value !== 'string')
+        throw new InternalError(`job ${jobId} returned no encoded value`);
+      pending.resolve(decodeValue(result.value));
+    } catch (error) {
+      pending.reject(error);
+    }
+  }
+
+  /** A failed job: the error its worker reported, or (none: the worker was lost) BullMQ's reason. */
+  failed(jobId: string, failedReason: string): void {
+    const pending = this.take(jobId);
+    if (!pending) return;
+    pending.reject(
+      pending.failure === undefined
+        ? new RemoteStageLostError(pending.attempt.name, failedReason)
+        : decodeError(pending.failure),
+    );
+  }
+
+  /** Stops waiting for a job; whoever takes it settles it. */
+  take(jobId: string): Pending | undefined {
+    const pending = this.#pending.get(jobId);
+    this.#pending.delete(jobId);
+    return pending;
+  }
+
+  rejectAll(error: unknown): void {
+    const all = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const pending of all) pending.reject(error);
+  }
+
+  // Attempts share the run's signal (or have one each, with a timeout): one listener per signal,
+  // not one per attempt in flight.
+  #watch(signal: AbortSignal, jobId: string): void {
+    let watched = this.#watched.get(signal);
+    if (!watched) {
+      const jobs = new Set<string>();
+      const onAbort = (): void => {
+        this.#watched.delete(signal);
+        for (const id of jobs) {
+          const pending = this.take(id);
+          if (!pending) continue;
+          pending.reject(signal.reason);
+          this.#onAbort(id);
+        }
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#watched.set(signal, (watched = { jobs, onAbort }));
+    }
+    watched.jobs.add(jobId);
+  }
+
+  #unwatch(signal: AbortSignal, jobId: string): void {
+    const watched = this.#watched.get(signal);
+    if (!watched) return;
+    watched.jobs.delete(jobId);
+    if (watched.jobs.size > 0) return;
+    signal.removeEventListener('abort', watched.onAbort);
+    this.#watched.delete(signal);
+  }
+}

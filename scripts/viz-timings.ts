@@ -23,7 +23,8 @@ function graphOf(dag: Dag): Graph {
   const stages: Stage[] = [];
   for (let i = 0; i < dag.size; i++) {
     const parents: Stage[] = [];
-    for (let e = dag.parentStart[i]!; e < dag.parentStart[i + 1]!; e++) parents.push(stages[dag.parents[e]!]!);
+    for (let e = dag.parentStart[i]!; e < dag.parentStart[i + 1]!; e++)
+      parents.push(stages[dag.parents[e]!]!);
     stages.push(node().named(`s${i}`).after(parents));
   }
   return new Pipeline().addStages(stages).graph();
@@ -39,7 +40,8 @@ function dummies(graph: Graph): number {
       top = Math.max(top, layer[graph.parents[e]!]! + 1);
     }
     layer[i] = top;
-    for (let e = graph.parentStart[i]!; e < graph.parentStart[i + 1]!; e++) count += top - layer[graph.parents[e]!]! - 1;
+    for (let e = graph.parentStart[i]!; e < graph.parentStart[i + 1]!; e++)
+      count += top - layer[graph.parents[e]!]! - 1;
   }
   return count;
 }
@@ -82,7 +84,13 @@ function narrow(n: number): Dag {
     parents.push(...[...mine].sort((a, b) => a - b));
   }
   parentStart[n] = parents.length;
-  return { name: `narrow:${n}`, size: n, parentStart, parents: Int32Array.from(parents), work: new Float64Array(n) };
+  return {
+    name: `narrow:${n}`,
+    size: n,
+    parentStart,
+    parents: Int32Array.from(parents),
+    work: new Float64Array(n),
+  };
 }
 
 function dagNamed(name: string): Dag {
@@ -92,7 +100,10 @@ function dagNamed(name: string): Dag {
   return loadWorkflow(name, 1, 1000).dag;
 }
 
-function time(graph: Graph, algorithm: LayoutAlgorithm | 'auto'): { first: number; best: number; kb: number } {
+function time(
+  graph: Graph,
+  algorithm: LayoutAlgorithm | 'auto',
+): { first: number; best: number; kb: number } {
   let t = performance.now();
   const svg = pipelineSvg(graph, { algorithm });
   const first = performance.now() - t;

@@ -205,8 +205,8 @@ function bar(
       'stroke-width': critical ? 2 : 1,
     }),
   ];
-  // A label only where it fits whole or nearly: a lone ellipsis says nothing.
-  if (label.length > 3) {
+  // A label where it fits whole, or at least its first four characters: "st…" says nothing.
+  if (label === b.stage || [...label].length >= 5) {
     parts.push(textEl('text', { x: x0 + 4, y: y + 13, fill: '#ffffff', 'font-size': font.small }, label));
   }
   return el('g', attrs, parts.join(''));

@@ -114,6 +114,19 @@ describe('pipelineSvg()', () => {
     },
   );
 
+  test.each(['sugiyama', 'layered', 'packed', 'grid'] as const)(
+    'draws separate pieces of a pipeline side by side with the %s layout',
+    async (algorithm) => {
+      const a = task(1).named('a');
+      const b = sum(a).named('b');
+      const alone = task(2).named('alone');
+      const c = task(3).named('c');
+      const d = sum(c).named('d');
+      const graph = new Pipeline().addStages([b, alone, d]).graph();
+      await expectSoundDag(pipelineSvg(graph, { algorithm }), 5, 2);
+    },
+  );
+
   test('escapes stage names: markup in a name is text, and the file stays well-formed', async () => {
     const name = '<script>alert(1)</script> & co';
     const odd = 'quotes " and \' and \u0007bell';

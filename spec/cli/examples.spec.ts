@@ -31,3 +31,10 @@ test('tsx examples/seed.ts prints the six stages', async () => {
   expect(code).toBe(0);
   for (let n = 1; n <= 6; n++) expect(stdout).toContain(`Running stage ${n}\n`);
 });
+
+test('tsdags run examples/seed.ts runs the pipeline the module starts itself, each stage once', async () => {
+  const { code, stdout, stderr } = await tsdags(['run', 'examples/seed.ts', '--no-store']);
+  expect({ code, stderr }).toMatchObject({ code: 0 });
+  for (let n = 1; n <= 6; n++) expect(stdout.match(new RegExp(`^Running stage ${n}$`, 'gm'))).toHaveLength(1);
+  expect(stderr).toContain('✔ succeeded in ');
+});

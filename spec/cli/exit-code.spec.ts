@@ -1,6 +1,6 @@
 import { CommanderError } from 'commander';
 import { CancelledError, CycleError, RunFailedError, StageFailedError, TsdagsError } from 'tsdags';
-import { exitCodeFor } from '../../lib/cli/exit-code.js';
+import { exitCodeFor, InterruptedError } from '../../lib/cli/exit-code.js';
 
 describe('exitCodeFor()', () => {
   test('exitCodeFor() gives 1 for failed stages, 130 for a cancelled run, 2 for bad usage', () => {
@@ -13,5 +13,11 @@ describe('exitCodeFor()', () => {
     expect(exitCodeFor(new CommanderError(1, 'commander.unknownOption', 'unknown option'))).toBe(2);
     expect(exitCodeFor(new CommanderError(0, 'commander.helpDisplayed', '(outputHelp)'))).toBe(0);
     expect(exitCodeFor(new Error('unexpected'))).toBe(1);
+  });
+
+  test('exitCodeFor() gives 128 + the signal number for a run stopped by a signal', () => {
+    expect(exitCodeFor(new InterruptedError('SIGINT'))).toBe(130);
+    expect(exitCodeFor(new InterruptedError('SIGTERM'))).toBe(143);
+    expect(new InterruptedError('SIGTERM').message).toBe('The run was cancelled: terminated (SIGTERM)');
   });
 });

@@ -38,9 +38,50 @@ describe('PlainReporter', () => {
 
   test('PlainReporter reports a retry with what the attempt threw and the back-off', () => {
     const { plain, text } = reporter();
-    // A stage:retry event, as the engine's retries emit it.
-    const retry = { type: 'stage:retry', time: t, stage: 'load', attempt: 1, delayMs: 1500, error };
-    plain.event(retry as unknown as RunEvent);
+    plain.event({ type: 'stage:retry', time: t, stage: 'load', attempt: 1, delayMs: 1500, error });
     expect(text()).toBe('retry   load: attempt 1 failed (timeout); again in 1.50s\n');
+  });
+
+  test('PlainReporter says what a resumed run restored and which stages changed', () => {
+    const { plain, text } = reporter();
+    plain.event({
+      type: 'run:start',
+      time: t,
+      runId: 'r2',
+      stages: 8,
+      cores: 2,
+      resume: { from: 'r1', restored: 5, changed: ['clean', 'report'] },
+    });
+    plain.event({
+      type: 'run:start',
+      time: t,
+      runId: 'r3',
+      stages: 1,
+      cores: 1,
+      resume: { from: 'r2', restored: 1, changed: [] },
+    });
+    expect(text()).toBe(
+      [
+        'run r2: 8 stages, at most 2 at once',
+        'resuming r1: 5 stages restored; changed: clean, report',
+        'run r3: 1 stage, at most 1 at once',
+        'resuming r2: 1 stage restored; none changed',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  test("PlainReporter says when a stage's stored result was reused instead of run", () => {
+    const { plain, text } = reporter();
+    plain.event({
+      type: 'stage:done',
+      time: t,
+      stage: 'load',
+      attempt: 0,
+      threadId: 0,
+      durationMs: 0,
+      cached: true,
+    });
+    expect(text()).toBe('done    load (stored result reused)\n');
   });
 });

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import pc from 'picocolors';
 import { Pipeline, stage, type RunEvent } from 'tsdags';
@@ -49,19 +52,61 @@ describe('the live progress display', () => {
   test('ProgressState takes a retried stage off the running list until it starts again', () => {
     const state = new ProgressState();
     for (const event of halfway) state.apply(event);
-    const retry = {
+    state.apply({
       type: 'stage:retry',
       time: t0 + 400,
       stage: 'stage_3',
       attempt: 1,
       delayMs: 100,
       error: new Error('x'),
-    };
-    state.apply(retry as unknown as RunEvent);
+    });
     expect([...state.running.keys()]).toEqual(['stage_5']);
     expect(state.finished).toBe(3);
     state.apply({ type: 'stage:start', time: t0 + 500, stage: 'stage_3', attempt: 2, threadId: 2 });
     expect(state.running.get('stage_3')).toMatchObject({ attempt: 2, since: t0 + 500 });
+  });
+
+  test('renderFrame() counts the stages whose stored results were reused', () => {
+    const state = new ProgressState();
+    state.apply({ type: 'run:start', time: t0, runId: 'r2', stages: 3, cores: 2 });
+    for (const name of ['a', 'b']) {
+      state.apply({
+        type: 'stage:done',
+        time: t0,
+        stage: name,
+        attempt: 0,
+        threadId: 0,
+        durationMs: 0,
+        cached: true,
+      });
+    }
+    expect(renderFrame(state, 'p', t0 + 10, plain)).toContain('2/3 done (2 reused) · 0 running');
+  });
+
+  test('ProgressDisplay prints what a resumed run restored and which stages changed', () => {
+    let out = '';
+    const terminal = {
+      write: (chunk: string) => ((out += chunk), true),
+      isTTY: true,
+      columns: 100,
+      rows: 30,
+    } as unknown as NodeJS.WriteStream;
+    const display = new ProgressDisplay(terminal, { name: 'p' });
+    try {
+      display.event({
+        type: 'run:start',
+        time: t0,
+        runId: 'r2',
+        stages: 6,
+        cores: 2,
+        resume: { from: 'r1', restored: 4, changed: ['clean', 'report'] },
+      });
+      expect(stripVTControlCharacters(out)).toContain(
+        'resuming r1: 4 stages restored; changed: clean, report\n',
+      );
+    } finally {
+      display.close();
+    }
   });
 
   test('renderFrame() folds what does not fit the terminal into a count', () => {
@@ -90,7 +135,7 @@ describe('the live progress display', () => {
       expect(text).toContain('✖ stage_4 failed after 50ms (attempt 1): no space left\n');
       expect(text).toContain('3/6 done');
 
-      const result = await new Pipeline().addStages([one()]).start({ thread: 'main' });
+      const result = await new Pipeline().addStages([one()]).start({ thread: 'main', storeDir: false });
       display.finish(result);
       expect(stripVTControlCharacters(out)).toMatch(/✔ succeeded in \S+: 1 stage\n$/);
     } finally {
@@ -117,10 +162,24 @@ const broken = stage({ thread: 'main' }, function broken() {
 });
 
 describe('summaryTable()', () => {
+  test('summaryTable() marks the stages whose results were reused from the cache', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsdags-summary-'));
+    try {
+      const build = () => new Pipeline().addStages([one().named('first'), one().named('second')]);
+      await build().start({ thread: 'main', storeDir: dir, cache: true });
+      const result = await build().start({ thread: 'main', storeDir: dir, cache: true });
+      const lines = summaryTable(result, plain).split('\n');
+      expect(lines).toContainEqual(expect.stringMatching(/^ +first +reused +- +0$/));
+      expect(lines.at(-1)).toMatch(/^✔ succeeded in \S+: 2 stages \(2 reused\)$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('summaryTable() lists every stage of a small run, in the order they started', async () => {
     const result = await new Pipeline()
       .addStages([work(3), work(1), one()])
-      .start({ thread: 'main', cores: 1 });
+      .start({ thread: 'main', cores: 1, storeDir: false });
     const lines = summaryTable(result, plain).split('\n');
     expect(lines[0]).toMatch(/^ +stage +state +duration +attempts$/);
     const names = lines.slice(1, 4).map((line) => line.trim().split(/ +/)[0]);
@@ -135,7 +194,7 @@ describe('summaryTable()', () => {
     const stages = [...Array.from({ length: 14 }, (_, i) => work(i)), broken()];
     const result = await new Pipeline()
       .addStages(stages)
-      .run({ thread: 'main', cores: 1, onError: 'continue' }).done;
+      .run({ thread: 'main', cores: 1, onError: 'continue', storeDir: false }).done;
     const table = summaryTable(result, plain);
     const rows = table
       .split('\n')

@@ -164,6 +164,21 @@ describe('tsdags run with bad input: exit 2, one sentence on stderr, no stack tr
       ['run', fixture('ok.mjs'), '--on-error', 'maybe'],
       /Expected --on-error to be "stop" or "continue"/,
     ],
+    [
+      '--retries -1',
+      ['run', fixture('ok.mjs'), '--retries', '-1'],
+      /Expected --retries to be a whole number from 0 up, got "-1"/,
+    ],
+    [
+      '--timeout 0',
+      ['run', fixture('ok.mjs'), '--timeout', '0'],
+      /Expected --timeout to be a number of milliseconds from 1 up/,
+    ],
+    [
+      '--no-store with --resume',
+      ['run', fixture('ok.mjs'), '--no-store', '--resume'],
+      /Expected either --no-store or --resume, got both/,
+    ],
     ['no file', ['run'], /missing required argument 'file'/],
     ['an unknown command', ['walk'], /unknown command 'walk'/],
   ];
@@ -188,7 +203,9 @@ describe('tsdags --help and --version', () => {
   test('tsdags run --help lists the flags and exits 0', async () => {
     const { code, stdout } = await tsdags(['run', '--help']);
     expect(code).toBe(0);
-    for (const flag of ['--cores', '--on-error', '--thread', '--svg', '--timeline', '--json', '--verbose']) {
+    const flags = ['--cores', '--on-error', '--thread', '--retries', '--timeout', '--cache', '--resume'];
+    flags.push('--store-dir', '--no-store', '--svg', '--timeline', '--json', '--verbose');
+    for (const flag of flags) {
       expect(stdout).toContain(flag);
     }
   });
@@ -198,6 +215,8 @@ describe('tsdags --help and --version', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^ +run \[options\] <file>/m);
     expect(stdout).toMatch(/^ +viz \[options\] <file>/m);
+    expect(stdout).toMatch(/^ +runs \[options\]/m);
+    expect(stdout).toMatch(/^ +show \[options\] <runId>/m);
   });
 
   test('tsdags --version prints the version in package.json', async () => {

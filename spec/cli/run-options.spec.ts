@@ -1,4 +1,10 @@
-import { parseCores, toRunOptions } from '../../lib/cli/run-options.js';
+import {
+  mergeRunOptions,
+  parseCores,
+  parseRetries,
+  parseTimeout,
+  toRunOptions,
+} from '../../lib/cli/run-options.js';
 
 describe('toRunOptions()', () => {
   test('toRunOptions() maps the flags onto the options pipeline.run() takes', () => {
@@ -21,5 +27,71 @@ describe('toRunOptions()', () => {
     expect(() => toRunOptions({ thread: 'gpu' })).toThrow(
       'Expected --thread to be "worker" or "main", got "gpu".',
     );
+  });
+});
+
+describe('toRunOptions() for the store and fault flags', () => {
+  test('toRunOptions() maps --retries, --timeout, --cache, --store-dir and --resume', () => {
+    expect(
+      toRunOptions({
+        retries: '2',
+        timeout: '60000',
+        cache: true,
+        storeDir: 'runs',
+        resume: 'abc-1',
+        store: true,
+      }),
+    ).toEqual({ retries: 2, timeout: 60000, cache: true, storeDir: 'runs', resume: 'abc-1' });
+  });
+
+  test('toRunOptions() takes --resume with no run id as the last run', () => {
+    expect(toRunOptions({ resume: true })).toEqual({ resume: 'last' });
+  });
+
+  test('toRunOptions() maps --no-store onto storeDir: false, and refuses it with flags that need a store', () => {
+    expect(toRunOptions({ store: false })).toEqual({ storeDir: false });
+    expect(() => toRunOptions({ store: false, storeDir: 'x' })).toThrow(
+      'Expected either --no-store or --store-dir, got both',
+    );
+    expect(() => toRunOptions({ store: false, resume: true })).toThrow(
+      'Expected either --no-store or --resume, got both',
+    );
+    expect(() => toRunOptions({ store: false, cache: true })).toThrow(
+      'Expected either --no-store or --cache, got both',
+    );
+  });
+
+  test.each(['-1', 'x', '1.5', ''])('parseRetries() refuses "%s"', (text) => {
+    expect(() => parseRetries(text)).toThrow(
+      `Expected --retries to be a whole number from 0 up, got "${text}"`,
+    );
+  });
+
+  test.each(['0', '-5', 'soon', '2147483648'])('parseTimeout() refuses "%s"', (text) => {
+    expect(() => parseTimeout(text)).toThrow(
+      `Expected --timeout to be a number of milliseconds from 1 up to 2147483647, got "${text}"`,
+    );
+  });
+
+  test('parseRetries() and parseTimeout() take whole numbers', () => {
+    expect(parseRetries('0')).toBe(0);
+    expect(parseTimeout('2147483647')).toBe(2147483647);
+  });
+});
+
+describe('mergeRunOptions()', () => {
+  test('mergeRunOptions() puts the flags over the options the module passed to start()', () => {
+    expect(mergeRunOptions({ cores: 1, thread: 'main', retries: 3 }, { cores: 4 })).toEqual({
+      cores: 4,
+      thread: 'main',
+      retries: 3,
+    });
+  });
+
+  test("mergeRunOptions() with --no-store drops the module's resume and cache, which need a store", () => {
+    expect(mergeRunOptions({ resume: 'last', cache: true, cores: 2 }, { storeDir: false })).toEqual({
+      storeDir: false,
+      cores: 2,
+    });
   });
 });

@@ -46,6 +46,21 @@ describe('tsdags viz', () => {
     expect(stderr).toMatch(/^tsdags: tsdags viz draws with pipeline\.visualize\(\), which this build/);
   });
 
+  test('tsdags viz of a module that starts its own pipeline (examples/seed.ts) draws it without running it', async () => {
+    const out = join(dir, 'seed-example.svg');
+    const { code, stdout, stderr } = await tsdags(['viz', 'examples/seed.ts', '-o', out]);
+    expect(stdout).not.toContain('Running stage');
+    if (drawsPipelines) {
+      expect({ code, stderr }).toMatchObject({ code: 0 });
+      const svg = readFileSync(out, 'utf8');
+      for (let n = 1; n <= 6; n++) expect(svg).toContain(`stage_${n}`);
+    } else {
+      // Loaded: it gets as far as the drawing, which this build does not have.
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/^tsdags: tsdags viz draws with pipeline\.visualize\(\)/);
+    }
+  });
+
   test('tsdags viz of a pipeline with a cycle exits 2 and names the cycle', async () => {
     const { code, stderr } = await tsdags([
       'viz',

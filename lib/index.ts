@@ -5,7 +5,8 @@
  * - stage: one unit of work, a node of the DAG; made by a `stage(fn)` factory or a `Stage` subclass.
  * - pipeline: a DAG of stages; `.after()` and stage arguments are its edges.
  * - run: one execution of a pipeline, with its events, its stages' results and its end.
- * - executor: where a stage runs: a worker thread (default for function stages) or the main thread.
+ * - executor: where a stage runs: a worker thread (default for function stages), the main thread,
+ *   or a remote worker (`tsdags worker`) reached through BullMQ and Redis.
  * - store: where run records, stage results and the cache are kept (`.tsdags/` files by default),
  *   and the key-value store stages reach as `ctx.store` (files, or Redis).
  *
@@ -51,10 +52,20 @@ export type {
 // Stores
 export { FileKeyValueStore } from './store/file-key-value-store.js';
 export { RedisKeyValueStore } from './store/redis-key-value-store.js';
-export type { RedisConnection } from './store/redis-key-value-store.js';
+export type { RedisConnection } from './remote/redis-connection.js';
 export { FileRunStore } from './store/file-run-store.js';
 export type { RunSummary } from './store/run-record.js';
 export { InvalidStoreKeyError, RunNotFoundError, StoreCorruptError } from './store/store-errors.js';
+
+// Remote workers
+export { startWorker } from './remote/start-worker.js';
+export type { RemoteWorker, RemoteWorkerOptions } from './remote/start-worker.js';
+export type { RemoteThread } from './remote/job-runner.js';
+export {
+  RedisUnavailableError,
+  RemoteJobRejectedError,
+  RemoteStageLostError,
+} from './remote/remote-errors.js';
 
 // Errors
 export {

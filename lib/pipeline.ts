@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { RunFailedError, CancelledError, describeValue } from './errors.js';
 import { buildGraph, type Graph } from './graph/graph.js';
+import { BullMQExecutor } from './executors/bullmq.js';
 import { MainThreadExecutor } from './executors/main-thread.js';
 import { WorkerThreadExecutor } from './executors/worker-thread.js';
 import { Engine, type StageDefaults } from './run/engine.js';
@@ -14,7 +15,8 @@ import { Stage, type KeyValueStore, type Thread } from './stage/stage.js';
 import { FileKeyValueStore } from './store/file-key-value-store.js';
 import { FileRunStore } from './store/file-run-store.js';
 import { checkRunId } from './store/keys.js';
-import { RedisKeyValueStore, type RedisConnection } from './store/redis-key-value-store.js';
+import type { RedisConnection } from './remote/redis-connection.js';
+import { RedisKeyValueStore } from './store/redis-key-value-store.js';
 import { RunRecorder } from './store/run-recorder.js';
 
 /** How a run runs. The stage options here are defaults for stages that do not set their own. */
@@ -28,6 +30,8 @@ export interface RunOptions extends StageDefaults {
    * skips the rest; `'continue'` runs every stage that is not downstream of a failure.
    */
   onError?: 'stop' | 'continue';
+  /** The run's id; default a new time-ordered one. Letters, digits, '_' and '-'. */
+  runId?: string;
   /** Cancels the run when it aborts, like `run.cancel()`. */
   signal?: AbortSignal;
   /**
@@ -39,6 +43,16 @@ export interface RunOptions extends StageDefaults {
   resume?: string;
   /** What `ctx.store` is: files in `storeDir` (default), or Redis (`{ redis: 'redis://host:6379' }`). */
   store?: 'file' | { redis: RedisConnection };
+  /**
+   * Where `thread: 'worker'` stages run: `'local'` worker threads (default) or `'bullmq'`, remote
+   * workers (`tsdags worker`) reached through Redis. With `'bullmq'`, set `cores` to the workers'
+   * total concurrency: it caps the jobs in flight.
+   */
+  executor?: 'local' | 'bullmq';
+  /** With executor `'bullmq'`: `redis://host:6379`, or ioredis options (password, TLS, db). */
+  redis?: RedisConnection;
+  /** With executor `'bullmq'`: the workers' queue; default `'tsdags'`. */
+  queue?: string;
 }
 
 export interface PipelineOptions {
@@ -101,7 +115,7 @@ export class Pipeline {
    * run that never starts.
    */
   run(options: RunOptions = {}): Run {
-    const runId = newRunId();
+    const runId = options.runId ?? newRunId();
     if (inWorker()) {
       reachedStart();
       return Run.inert(runId);
@@ -130,7 +144,17 @@ export class Pipeline {
         cores: settings.cores,
         thread: settings.thread,
         onError: settings.onError,
-        executors: { main: new MainThreadExecutor(), worker: new WorkerThreadExecutor(settings.cores) },
+        executors: {
+          main: new MainThreadExecutor(),
+          worker:
+            settings.executor === 'bullmq'
+              ? new BullMQExecutor({
+                  runId,
+                  redis: options.redis!,
+                  ...(options.queue ? { queue: options.queue } : {}),
+                })
+              : new WorkerThreadExecutor(settings.cores),
+        },
         defaults: options,
         recorder,
         resume: recorder?.resume,
@@ -175,6 +199,7 @@ interface Settings {
   onError: 'stop' | 'continue';
   storeDir: string | false;
   resume: string | undefined;
+  executor: 'local' | 'bullmq';
 }
 
 function checkOptions(options: RunOptions): Settings {
@@ -219,8 +244,24 @@ function checkOptions(options: RunOptions): Settings {
       'Expected a `storeDir` for cache: true, got storeDir: false. Cached results need a store.',
     );
   }
+  if (options.runId !== undefined) checkRunId(options.runId);
+  const { executor = 'local', redis, queue } = options;
+  if (executor !== 'local' && executor !== 'bullmq') {
+    throw new TypeError(`Expected \`executor\` to be 'local' or 'bullmq', got ${describeValue(executor)}.`);
+  }
+  if (executor === 'local' && (redis !== undefined || queue !== undefined)) {
+    throw new TypeError(
+      `Expected \`${redis !== undefined ? 'redis' : 'queue'}\` only with executor: 'bullmq', got executor: 'local'. ` +
+        "Add executor: 'bullmq' to run stages on remote workers.",
+    );
+  }
+  if (executor === 'bullmq' && redis === undefined) {
+    throw new TypeError(
+      "Expected `redis` with executor: 'bullmq' (e.g. redis: 'redis://127.0.0.1:6379'), got none.",
+    );
+  }
   checkStageOptions(options, 'run()');
-  return { cores, thread, onError, storeDir, resume };
+  return { cores, thread, onError, storeDir, resume, executor };
 }
 
 function keyValueStore(store: RunOptions['store'], storeDir: string | false): KeyValueStore {

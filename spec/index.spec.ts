@@ -13,6 +13,9 @@ test('the package exports exactly these names', () => {
     'InvalidStoreKeyError',
     'Pipeline',
     'RedisKeyValueStore',
+    'RedisUnavailableError',
+    'RemoteJobRejectedError',
+    'RemoteStageLostError',
     'Run',
     'RunFailedError',
     'RunNotFoundError',
@@ -26,6 +29,7 @@ test('the package exports exactly these names', () => {
     'TsdagsError',
     'UncloneableValueError',
     'stage',
+    'startWorker',
   ]);
 });
 

@@ -2,15 +2,10 @@
  * The stages a remote worker may run: those that importing its pipeline module defined (with
  * `stage()`, in that module or the modules it imports), by name. Nothing else is ever run.
  */
+import { registeredModules } from '../stage/registry.js';
 import type { StageDefinition } from '../stage/stage.js';
 import { looksLikeModulePath } from './protocol.js';
 import { RemoteJobRejectedError } from './remote-errors.js';
-
-// registry.ts keeps definitions by module and name on globalThis; it has no way to list them yet.
-// Until it exports one (see the report to the lead), read the same record it writes.
-interface RegistryRecord {
-  readonly modules: Map<string, Map<string, StageDefinition | 'ambiguous'>>;
-}
 
 export class StageIndex {
   readonly #byName = new Map<string, StageDefinition[]>();
@@ -19,10 +14,8 @@ export class StageIndex {
   /** A snapshot of the function stages registered so far, after importing `module`. */
   constructor(module: string) {
     this.#module = module;
-    const record = (globalThis as { [key: symbol]: RegistryRecord | undefined })[
-      Symbol.for('tsdags.registry')
-    ];
-    for (const names of record?.modules.values() ?? []) {
+    const modules = registeredModules();
+    for (const names of modules.values()) {
       for (const definition of names.values()) {
         if (definition === 'ambiguous' || definition.kind !== 'function' || !definition.fn) continue;
         const list = this.#byName.get(definition.name);
@@ -31,7 +24,7 @@ export class StageIndex {
       }
     }
     // Names defined twice in one module are recorded as 'ambiguous' by the registry.
-    for (const [module, names] of record?.modules ?? []) {
+    for (const [module, names] of modules) {
       for (const [name, definition] of names) {
         if (definition === 'ambiguous')
           this.#byName.set(name, [...(this.#byName.get(name) ?? []), ambiguous(name, module)]);

@@ -29,6 +29,11 @@ export function register(definition: StageDefinition): void {
   names.set(definition.name, existing && existing !== definition ? 'ambiguous' : definition);
 }
 
+/** Every module's stage definitions, by module URL and name: what a remote worker can run. */
+export function registeredModules(): ReadonlyMap<string, ReadonlyMap<string, StageDefinition | 'ambiguous'>> {
+  return registry.modules;
+}
+
 export function lookup(module: string, name: string): StageDefinition | 'ambiguous' | undefined {
   return registry.modules.get(module)?.get(name);
 }

@@ -1,12 +1,10 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { TsdagsError } from '../errors.js';
+import { redisTarget, type RedisConnection } from '../remote/redis-connection.js';
 import type { KeyValueStore } from '../stage/stage.js';
 import { decode, encode } from './codec.js';
 import { checkKey } from './keys.js';
 import { unstorable } from './store-errors.js';
-
-/** Where a Redis store connects: a `redis://` URL, or ioredis options (password, TLS, database). */
-export type RedisConnection = string | RedisOptions;
 
 /**
  * `ctx.store` in Redis, pydags' RedisStage: values encoded with V8's serializer under
@@ -21,12 +19,12 @@ export class RedisKeyValueStore implements KeyValueStore {
   constructor(connection: RedisConnection, prefix = 'tsdags:kv:') {
     // Fail fast: a store that cannot be reached fails the stage that needs it rather than waiting.
     const options: RedisOptions = { maxRetriesPerRequest: 1, lazyConnect: true, retryStrategy: () => null };
+    const target = redisTarget(connection, 'store.redis');
     this.#redis =
-      typeof connection === 'string'
-        ? new Redis(connection, options)
-        : new Redis({ ...options, ...connection });
-    const { host, port } = this.#redis.options;
-    this.#address = typeof connection === 'string' ? connection : `${host ?? '127.0.0.1'}:${port ?? 6379}`;
+      target.url === undefined
+        ? new Redis({ ...options, ...target.options })
+        : new Redis(target.url, { ...options, ...target.options });
+    this.#address = target.address;
     this.#prefix = prefix;
     // Connection errors surface on the calls that need the connection; no unhandled 'error' events.
     this.#redis.on('error', () => {});

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { CancelledError, RunFailedError, TsdagsError } from '../errors.js';
 import type { Pipeline, RunOptions } from '../pipeline.js';
 import type { Run } from '../run/run.js';
@@ -43,9 +43,11 @@ export function addRunCommand(program: Command): void {
     .option('--retries <n>', 'try a failed stage again up to n times, with back-off (default: 0)')
     .option('--timeout <ms>', 'fail an attempt that runs longer than ms milliseconds (default: none)')
     .option('--cache', 'reuse stored results of stages whose code, arguments and inputs are unchanged')
-    .option(
-      '--resume [runId]',
-      'resume a run (default: the last one of this pipeline): stages with a stored result do not run again',
+    .addOption(
+      new Option(
+        '--resume [runId]',
+        'resume a run (default: the last one of this pipeline): stages with a stored result do not run again',
+      ).argParser(resumeArgument),
     )
     .option('--store-dir <dir>', 'where runs, results and the cache are kept (default: .tsdags)')
     .option('--no-store', 'keep no record of the run (no resume, no cache)')
@@ -104,6 +106,18 @@ async function runFile(file: string, flags: RunFlags): Promise<void> {
     const errors = result.errors;
     throw errors.length === 1 ? errors[0]! : new RunFailedError(errors);
   }
+}
+
+// `tsdags run --resume pipeline.ts` reads the file as the run id (the value is optional):
+// say so, rather than that the file argument is missing.
+function resumeArgument(value: string): string {
+  if (/\.[cm]?[jt]sx?$/i.test(value)) {
+    throw new InvalidArgumentError(
+      `"${value}" looks like a pipeline file, not a run id: put --resume after the file ` +
+        `(tsdags run ${value} --resume), or give a run id as \`tsdags runs\` lists them.`,
+    );
+  }
+  return value;
 }
 
 // pipeline.run() throws before any stage runs when the pipeline or the options are wrong (a

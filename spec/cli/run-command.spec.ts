@@ -179,6 +179,11 @@ describe('tsdags run with bad input: exit 2, one sentence on stderr, no stack tr
       ['run', fixture('ok.mjs'), '--no-store', '--resume'],
       /Expected either --no-store or --resume, got both/,
     ],
+    [
+      '--resume before the file',
+      ['run', '--resume', fixture('ok.mjs')],
+      /"spec\/fixtures\/cli\/ok\.mjs" looks like a pipeline file, not a run id: put --resume after the file/,
+    ],
     ['no file', ['run'], /missing required argument 'file'/],
     ['an unknown command', ['walk'], /unknown command 'walk'/],
   ];

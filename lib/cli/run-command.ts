@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { CancelledError, RunFailedError, TsdagsError } from '../errors.js';
 import type { Pipeline, RunOptions } from '../pipeline.js';
@@ -121,13 +122,24 @@ function resumeArgument(value: string): string {
 }
 
 // pipeline.run() throws before any stage runs when the pipeline or the options are wrong (a
-// CycleError, a DuplicateStageError, a TypeError): bad usage, whatever the class.
+// CycleError, a DuplicateStageError, a TypeError): bad usage, whatever the class. It also opens the
+// run's record: a store directory that cannot be written is said in one sentence, naming it.
 function startRun(pipeline: Pipeline, options: RunOptions): Run {
   try {
     return pipeline.run(options);
   } catch (error) {
-    if (error instanceof TsdagsError || !(error instanceof TypeError)) throw error;
-    throw new TsdagsError('BAD_USAGE', error.message, { cause: error });
+    if (error instanceof TsdagsError) throw error;
+    if (error instanceof TypeError) throw new TsdagsError('BAD_USAGE', error.message, { cause: error });
+    if (error instanceof Error && typeof (error as NodeJS.ErrnoException).syscall === 'string') {
+      const dir = resolve(typeof options.storeDir === 'string' ? options.storeDir : '.tsdags');
+      throw new TsdagsError(
+        'STORE_UNWRITABLE',
+        `Could not write the run record in ${dir}: ${error.message}. Point --store-dir at a directory ` +
+          'tsdags can write, or pass --no-store.',
+        { cause: error },
+      );
+    }
+    throw error;
   }
 }
 

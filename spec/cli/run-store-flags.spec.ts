@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StageErrorEvent } from 'tsdags';
@@ -116,6 +116,19 @@ describe('tsdags run --cache, --retries, --timeout', () => {
     expect(failure).toMatchObject({ stage: 'forever', attempt: 1 });
     expect(failure?.error.message).toMatch(/200 ?ms/);
     expect(stderr).not.toMatch(stackFrame);
+  });
+});
+
+describe('tsdags run with a store it cannot write', () => {
+  test('tsdags run --store-dir naming a file exits 2 with one sentence naming it', async () => {
+    const file = join(fresh(), 'a-file');
+    writeFileSync(file, '');
+    const { code, stdout, stderr } = await tsdags(['run', fixture('fails.mjs'), '--store-dir', file]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(
+      /^tsdags: Could not write the run record in \S+a-file: ENOTDIR: .* or pass --no-store\.\n$/,
+    );
   });
 });
 

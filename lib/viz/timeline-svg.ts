@@ -212,7 +212,8 @@ function bar(
   return el('g', attrs, parts.join(''));
 }
 
-// Lines from each critical stage's end to the start of the next one, under the bars.
+// Lines from each critical stage's end to the start of the next one, under the bars: the outlines
+// mark the path, the lines only join them where they cross the gaps, never over a label.
 function criticalLinks(
   path: readonly number[],
   stages: readonly { name: string }[],

@@ -29,7 +29,7 @@ export class RunNotFoundError extends TsdagsError {
     super(
       'RUN_NOT_FOUND',
       runId === 'last'
-        ? `There is no earlier run to resume in ${location}. Run the pipeline once without resume first.`
+        ? `There is no run in ${location} yet. Run the pipeline once first.`
         : `There is no run "${runId}" in ${location}. List the runs with \`tsdags runs\`.`,
     );
     this.runId = runId;

@@ -53,4 +53,7 @@ function buildPipeline(): Pipeline {
 
 const pipeline = buildPipeline();
 
+// pydags opens a window; tsdags writes the picture: open seed-pipeline.svg in a browser.
+await pipeline.visualize('seed-pipeline.svg');
+
 await pipeline.start();

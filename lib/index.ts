@@ -57,6 +57,16 @@ export { FileRunStore } from './store/file-run-store.js';
 export type { RunSummary } from './store/run-record.js';
 export { InvalidStoreKeyError, RunNotFoundError, StoreCorruptError } from './store/store-errors.js';
 
+// Pictures
+export { pipelineSvg } from './viz/pipeline-svg.js';
+export type { PipelineSvgOptions } from './viz/pipeline-svg.js';
+export { runSvg } from './viz/run-svg.js';
+export type { RunSvgOptions } from './viz/run-svg.js';
+export { timelineSvg } from './viz/timeline-svg.js';
+export type { TimelineSvgOptions } from './viz/timeline-svg.js';
+export { writeSvg } from './viz/write-svg.js';
+export type { LayoutAlgorithm, LayoutOptions } from './viz/layout.js';
+
 // Remote workers
 export { startWorker } from './remote/start-worker.js';
 export type { RemoteWorker, RemoteWorkerOptions } from './remote/start-worker.js';

@@ -18,6 +18,8 @@ import { checkRunId } from './store/keys.js';
 import type { RedisConnection } from './remote/redis-connection.js';
 import { RedisKeyValueStore } from './store/redis-key-value-store.js';
 import { RunRecorder } from './store/run-recorder.js';
+import { pipelineSvg, type PipelineSvgOptions } from './viz/pipeline-svg.js';
+import { writeSvg } from './viz/write-svg.js';
 
 /** How a run runs. The stage options here are defaults for stages that do not set their own. */
 export interface RunOptions extends StageDefaults {
@@ -107,6 +109,22 @@ export class Pipeline {
   /** Builds and validates the graph: throws CycleError or DuplicateStageError. */
   graph(): Graph {
     return buildGraph(this.#added);
+  }
+
+  /**
+   * Draws the pipeline as SVG, laid out by d3-dag: a box per stage, an arrow per dependency from
+   * upstream to downstream, `.after()` edges dashed. Resolves with the SVG text, after writing it
+   * to `file` (directories created) when given. Inside a worker thread it draws nothing and
+   * resolves with `''`, so that a module that draws and then starts does not draw once per thread.
+   *
+   * @example
+   * await pipeline.visualize('pipeline.svg');
+   */
+  async visualize(file?: string, options: Omit<PipelineSvgOptions, 'name'> = {}): Promise<string> {
+    if (inWorker()) return '';
+    const svg = pipelineSvg(this.graph(), { ...options, name: this.name });
+    if (file !== undefined) await writeSvg(file, svg);
+    return svg;
   }
 
   /**

@@ -28,8 +28,12 @@ test('the package exports exactly these names', () => {
     'TimeoutError',
     'TsdagsError',
     'UncloneableValueError',
+    'pipelineSvg',
+    'runSvg',
     'stage',
     'startWorker',
+    'timelineSvg',
+    'writeSvg',
   ]);
 });
 

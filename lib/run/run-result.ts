@@ -1,6 +1,9 @@
 import { StageFailedError, StageSkippedError, TsdagsError } from '../errors.js';
 import type { Graph } from '../graph/graph.js';
 import type { Stage } from '../stage/stage.js';
+import { runSvg } from '../viz/run-svg.js';
+import { timelineSvg } from '../viz/timeline-svg.js';
+import { writeSvg } from '../viz/write-svg.js';
 import type { RunEvent, RunStatus, StageStatus } from './events.js';
 
 /** One stage's record in a finished run. */
@@ -99,6 +102,35 @@ export class RunResult {
   /** The graph the run ran. */
   get graph(): Graph {
     return this.#state.graph;
+  }
+
+  /**
+   * Draws the run as SVG: the pipeline with each stage coloured by its final state, its duration
+   * and attempts in its box, and a failed stage's error in its tooltip. Resolves with the SVG
+   * text, after writing it to `file` (directories created) when given.
+   *
+   * @example
+   * const result = await pipeline.run().done;
+   * await result.visualize('run.svg');
+   */
+  async visualize(file?: string): Promise<string> {
+    const svg = runSvg(this);
+    if (file !== undefined) await writeSvg(file, svg);
+    return svg;
+  }
+
+  /**
+   * Draws the run's timeline as SVG: a lane per thread or remote worker, a bar per attempt
+   * coloured by how it ended, a time axis in seconds, and the critical path outlined. Resolves
+   * with the SVG text, after writing it to `file` (directories created) when given.
+   *
+   * @example
+   * await result.timeline('timeline.svg');
+   */
+  async timeline(file?: string): Promise<string> {
+    const svg = timelineSvg(this);
+    if (file !== undefined) await writeSvg(file, svg);
+    return svg;
   }
 
   /** A stage's result. Throws when the stage is not in the run or did not succeed. */

@@ -71,6 +71,16 @@ export class Run {
     });
   }
 
+  /** Waits for the run to end, then draws it: see `RunResult.visualize()`. */
+  async visualize(file?: string): Promise<string> {
+    return (await this.done).visualize(file);
+  }
+
+  /** Waits for the run to end, then draws its timeline: see `RunResult.timeline()`. */
+  async timeline(file?: string): Promise<string> {
+    return (await this.done).timeline(file);
+  }
+
   /** Stops the run: no new stage starts, stages in flight are stopped, and the run ends `cancelled`. */
   cancel(reason?: unknown): void {
     this.#engine?.cancel(reason);

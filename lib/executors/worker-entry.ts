@@ -7,7 +7,13 @@
 import { types } from 'node:util';
 import Tinypool from 'tinypool';
 import { enterWorker, lookup } from '../stage/registry.js';
-import { workerFailure, writeDeathNote, type WorkerFailure, type WorkerTask } from './worker-protocol.js';
+import {
+  signalStarted,
+  workerFailure,
+  writeDeathNote,
+  type WorkerFailure,
+  type WorkerTask,
+} from './worker-protocol.js';
 
 // A stage that calls process.exit() would end this thread with its task unanswered; make it a
 // failure of that stage instead, and keep the thread. Outside a stage (tinypool shutting the
@@ -18,8 +24,7 @@ let dying = false;
 process.on('uncaughtExceptionMonitor', (error) => {
   dying = true;
   // tinypool failed to post a stage's result back: leave the lane a note saying so.
-  const note = (Tinypool.workerData as { deathNote?: SharedArrayBuffer } | undefined)?.deathNote;
-  if (note && error?.name === 'DataCloneError') writeDeathNote(note, error.message);
+  if (channel && error?.name === 'DataCloneError') writeDeathNote(channel, error.message);
 });
 process.exit = ((code?: number | string | null) => {
   if (stagesRunning === 0 || dying) return exit(code);
@@ -28,6 +33,8 @@ process.exit = ((code?: number | string | null) => {
       'Throw an error to fail the stage instead.',
   );
 }) as typeof process.exit;
+
+const channel = (Tinypool.workerData as { channel?: SharedArrayBuffer } | undefined)?.channel;
 
 const loaded = new Map<string, Promise<void>>();
 
@@ -43,6 +50,7 @@ export default async function runStage(task: WorkerTask): Promise<unknown> {
     return failure('STAGE_NOT_FOUND', `its module defines more than one stage() named "${task.name}"`);
   }
   stagesRunning++;
+  if (channel) signalStarted(channel);
   let result: unknown;
   try {
     result = await definition.fn(...task.args);

@@ -20,21 +20,43 @@ export function isWorkerFailure(value: unknown): value is WorkerFailure {
 }
 
 /**
- * A lane's shared note from its worker thread: a result that structured clone refuses kills the
- * thread inside tinypool (after our code returned), and the error that reaches the main thread
- * is an empty object. The dying worker writes why here first. Layout: Int32 length, then UTF-8.
+ * What a lane's worker thread tells the main thread through shared memory, without a message:
+ *
+ * - Int32 0: a counter the worker bumps (and notifies) the moment a stage's code starts, after
+ *   its module is imported, so `stage:start` and timeouts count the stage, not the thread's
+ *   start-up;
+ * - Int32 1 and the bytes after: a death note. A result that structured clone refuses kills the
+ *   thread inside tinypool (after our code returned), and the error that reaches the main thread
+ *   is an empty object; the dying worker writes why here first (length, then UTF-8).
  */
-export const deathNoteBytes = 1024;
+export const laneChannelBytes = 1024;
+const noteOffset = 8;
 
-export function writeDeathNote(note: SharedArrayBuffer, text: string): void {
-  const bytes = new TextEncoder().encode(text).subarray(0, deathNoteBytes - 4);
-  new Uint8Array(note, 4).set(bytes);
-  Atomics.store(new Int32Array(note, 0, 1), 0, bytes.length);
+export function signalStarted(channel: SharedArrayBuffer): void {
+  const cells = new Int32Array(channel, 0, 2);
+  Atomics.add(cells, 0, 1);
+  Atomics.notify(cells, 0);
+}
+
+/** Resolves when the lane's worker next starts a stage (a stage already started counts). */
+export function whenStarted(channel: SharedArrayBuffer, seen: number): Promise<unknown> {
+  const wait = Atomics.waitAsync(new Int32Array(channel, 0, 2), 0, seen);
+  return wait.async ? wait.value : Promise.resolve();
+}
+
+export function startedCount(channel: SharedArrayBuffer): number {
+  return Atomics.load(new Int32Array(channel, 0, 2), 0);
+}
+
+export function writeDeathNote(channel: SharedArrayBuffer, text: string): void {
+  const bytes = new TextEncoder().encode(text).subarray(0, laneChannelBytes - noteOffset);
+  new Uint8Array(channel, noteOffset).set(bytes);
+  Atomics.store(new Int32Array(channel, 0, 2), 1, bytes.length);
 }
 
 /** Reads and clears the note; undefined when the worker left none. */
-export function takeDeathNote(note: SharedArrayBuffer): string | undefined {
-  const length = Atomics.exchange(new Int32Array(note, 0, 1), 0, 0);
+export function takeDeathNote(channel: SharedArrayBuffer): string | undefined {
+  const length = Atomics.exchange(new Int32Array(channel, 0, 2), 1, 0);
   if (length === 0) return undefined;
-  return new TextDecoder().decode(new Uint8Array(note, 4, length).slice());
+  return new TextDecoder().decode(new Uint8Array(channel, noteOffset, length).slice());
 }

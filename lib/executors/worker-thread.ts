@@ -2,7 +2,14 @@ import Tinypool from 'tinypool';
 import { StageNotFoundError, UncloneableValueError } from '../errors.js';
 import type { ResourceLimits } from '../stage/stage.js';
 import type { Attempt, Executor } from './executor.js';
-import { deathNoteBytes, isWorkerFailure, takeDeathNote, type WorkerTask } from './worker-protocol.js';
+import {
+  isWorkerFailure,
+  laneChannelBytes,
+  startedCount,
+  takeDeathNote,
+  whenStarted,
+  type WorkerTask,
+} from './worker-protocol.js';
 
 // The compiled worker entry. Under jest the library runs from its TypeScript sources, which a
 // worker thread cannot load; the tests build first and use the compiled entry in dist/.
@@ -14,7 +21,8 @@ const workerEntry = here.endsWith('.ts')
 /** A one-thread tinypool pool: the engine picks the lane, so each stage knows its thread when it starts. */
 interface Lane {
   readonly pool: Tinypool;
-  readonly deathNote: SharedArrayBuffer;
+  /** Shared with the lane's thread: when its stage starts, and why it died (worker-protocol.ts). */
+  readonly channel: SharedArrayBuffer;
   busy: boolean;
 }
 
@@ -55,18 +63,32 @@ export class WorkerThreadExecutor implements Executor {
       stage: attempt.name,
       args: attempt.args,
     };
-    attempt.begin(lane.pool.threads[0]?.threadId ?? -1);
+    // The stage starts when the thread calls its function (its module imported), not when it is sent.
+    let begun = false;
+    const begin = () => {
+      if (begun) return;
+      begun = true;
+      attempt.begin(lane.pool.threads[0]?.threadId ?? -1);
+    };
+    const started = startedCount(lane.channel);
+    void whenStarted(lane.channel, started).then(begin);
+    const over = () => {
+      begin();
+      // Wake the wait above if the stage never started (its arguments could not be sent, say).
+      if (startedCount(lane.channel) === started) Atomics.notify(new Int32Array(lane.channel, 0, 1), 0);
+      release();
+    };
     let pending: Promise<unknown>;
     try {
       // Aborting terminates the lane's thread (tinypool starts a fresh one): a stuck stage stops.
       pending = lane.pool.run(task, { signal: attempt.signal });
     } catch (error) {
-      release();
+      over();
       throw translate(error, attempt.name, 'argument');
     }
     return pending.then(
       (result) => {
-        release();
+        over();
         if (isWorkerFailure(result)) {
           throw result.code === 'STAGE_NOT_FOUND'
             ? new StageNotFoundError(attempt.name, definition.module, result.detail)
@@ -75,7 +97,7 @@ export class WorkerThreadExecutor implements Executor {
         return result;
       },
       (error: unknown) => {
-        release();
+        over();
         if (attempt.signal.aborted) throw attempt.signal.reason;
         if ((error as { code?: unknown })?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
           throw new Error(
@@ -84,7 +106,7 @@ export class WorkerThreadExecutor implements Executor {
             { cause: error },
           );
         }
-        const note = takeDeathNote(lane.deathNote);
+        const note = takeDeathNote(lane.channel);
         if (note !== undefined) throw new UncloneableValueError(attempt.name, 'result', note);
         throw translate(error, attempt.name, 'argument');
       },
@@ -111,18 +133,18 @@ export class WorkerThreadExecutor implements Executor {
 }
 
 function newLane(resourceLimits: ResourceLimits | undefined): Lane {
-  const deathNote = new SharedArrayBuffer(deathNoteBytes);
+  const channel = new SharedArrayBuffer(laneChannelBytes);
   const pool = new Tinypool({
     filename: workerEntry,
     minThreads: 1,
     maxThreads: 1,
     isolateWorkers: false,
-    workerData: { deathNote },
+    workerData: { channel },
     ...(resourceLimits ? { resourceLimits } : {}),
   });
   // A worker that fails with no task in flight must not crash the process: its next task reports it.
   pool.on('error', () => {});
-  return { pool, deathNote, busy: false };
+  return { pool, channel, busy: false };
 }
 
 // Structured clone refused the stage's arguments on their way to the worker; say so, by name.

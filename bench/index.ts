@@ -9,7 +9,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { format, resolveConfig } from 'prettier';
 import { matches, type BenchContext } from './context.js';
 import { load, machineFacts } from './machine.js';
 import { collectGarbage } from './measure.js';
@@ -104,10 +106,12 @@ async function runSuites(
   console.log(markdown);
 
   const partial = values.quick || only !== undefined;
-  const out = values.out ?? (partial ? undefined : new URL('../docs/benchmarks.md', import.meta.url));
+  const out =
+    values.out ?? (partial ? undefined : fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url)));
   if (out) {
-    writeFileSync(out, markdown);
-    process.stderr.write(`Wrote ${out instanceof URL ? 'docs/benchmarks.md' : out}\n`);
+    // Formatted as the repository's `prettier --check` expects, so a fresh run leaves it clean.
+    writeFileSync(out, await format(markdown, { ...(await resolveConfig(out)), parser: 'markdown' }));
+    process.stderr.write(`Wrote ${out}\n`);
   } else {
     process.stderr.write('Not written: a --quick or --only run writes only with --out <file>.\n');
   }

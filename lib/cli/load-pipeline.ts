@@ -23,16 +23,8 @@ export interface LoadedPipeline {
  * themselves (lib/executors/worker-entry.ts).
  */
 export async function loadPipeline(file: string): Promise<LoadedPipeline> {
-  const path = resolve(file);
-  await checkFile(file, path);
-  const extension = extname(path).toLowerCase();
-  if (typeScript.has(extension)) await registerTypeScript();
-  else if (!javaScript.has(extension)) {
-    throw new TsdagsError(
-      'BAD_PIPELINE_FILE',
-      `Expected a .ts or .js module (or .mts, .cts, .mjs, .cjs), got "${file}".`,
-    );
-  }
+  const path = await checkPipelineFile(file);
+  if (typeScript.has(extname(path).toLowerCase())) await registerTypeScript();
 
   // While the module loads, its start()/run() hands over its pipeline instead of running. A
   // module that awaits start() never finishes loading (the captured run never ends), so the
@@ -100,6 +92,20 @@ function moduleOptions(file: string, options: unknown): RunOptions {
     );
   }
   return options as RunOptions;
+}
+
+/** Throws unless `file` is an existing .ts or .js module (or .mts, .cts, .mjs, .cjs); returns its absolute path. */
+export async function checkPipelineFile(file: string): Promise<string> {
+  const path = resolve(file);
+  await checkFile(file, path);
+  const extension = extname(path).toLowerCase();
+  if (!typeScript.has(extension) && !javaScript.has(extension)) {
+    throw new TsdagsError(
+      'BAD_PIPELINE_FILE',
+      `Expected a .ts or .js module (or .mts, .cts, .mjs, .cjs), got "${file}".`,
+    );
+  }
+  return path;
 }
 
 async function checkFile(file: string, path: string): Promise<void> {

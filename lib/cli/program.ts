@@ -4,6 +4,7 @@ import { addRunCommand } from './run-command.js';
 import { addRunsCommand } from './runs-command.js';
 import { addShowCommand } from './show-command.js';
 import { addVizCommand } from './viz-command.js';
+import { addWorkerCommand } from './worker-command.js';
 
 /**
  * The `tsdags` command line: one file per command, each adding itself here. Commands are added
@@ -22,6 +23,7 @@ export function createProgram(): Command {
   addVizCommand(program);
   addRunsCommand(program);
   addShowCommand(program);
+  addWorkerCommand(program);
   return program;
 }
 

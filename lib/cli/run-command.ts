@@ -11,7 +11,9 @@ import { checkRunPictures, drawRun, drawTimeline } from './pictures.js';
 import { PlainReporter } from './plain-reporter.js';
 import { ProgressDisplay } from './progress-display.js';
 import type { Reporter } from './reporter.js';
+import { redisEnv } from './remote-flags.js';
 import { mergeRunOptions, toRunOptions, type RunFlags } from './run-options.js';
+import { checkNewRunId } from './run-store.js';
 import { stopOnSignals } from './stop-on-signals.js';
 
 /** `tsdags run <file>`: runs a pipeline file and reports its progress. */
@@ -29,7 +31,9 @@ export function addRunCommand(program: Command): void {
         '130 interrupted by Ctrl-C (SIGINT), 143 by SIGTERM: the run stops and its record is kept; a\n' +
         'second signal quits at once. Progress goes to stderr (live on a terminal, one line per change\n' +
         'elsewhere); stdout keeps what the stages print, or, with --json, the events and nothing else.\n' +
-        'Runs are recorded in .tsdags/ (see `tsdags runs`); --resume runs only what did not finish.',
+        'Runs are recorded in .tsdags/ (see `tsdags runs`); --resume runs only what did not finish.\n' +
+        'With --redis, stages run on `tsdags worker` processes, on any machine that reaches that Redis;\n' +
+        'set --cores to their total concurrency. See docs/distributed.md.',
     )
     .argument('<file>', 'a .ts or .js module; TypeScript loads without a build step')
     .option('--cores <n>', "run at most n stages at once (default: the machine's cores)")
@@ -52,6 +56,14 @@ export function addRunCommand(program: Command): void {
     )
     .option('--store-dir <dir>', 'where runs, results and the cache are kept (default: .tsdags)')
     .option('--no-store', 'keep no record of the run (no resume, no cache)')
+    .option('--run-id <id>', "the run's id, letters, digits, '_' and '-' (default: a new time-ordered one)")
+    .addOption(
+      new Option(
+        '--redis <url>',
+        'run worker stages on remote workers (tsdags worker <file> --redis <url>) through this Redis',
+      ).env(redisEnv),
+    )
+    .option('--queue <name>', 'with --redis: the BullMQ queue the workers take stages from (default: tsdags)')
     .option('--svg <file>', 'after the run, draw the pipeline with its stages coloured by state')
     .option('--timeline <file>', 'after the run, draw which stage ran when, on which thread')
     .option('--json', 'print one JSON event per line on stdout, and nothing else there')
@@ -67,6 +79,9 @@ async function runFile(file: string, flags: RunFlags): Promise<void> {
   const loaded = await loadPipeline(file);
   const { pipeline } = loaded;
   const options = mergeRunOptions(loaded.options, flagOptions);
+  if (flagOptions.runId !== undefined && options.storeDir !== false) {
+    checkNewRunId(typeof options.storeDir === 'string' ? options.storeDir : '.tsdags', flagOptions.runId);
+  }
   // The reporter exists before the run: main-thread stages can start (and print) inside run().
   const reporter = json ?? createReporter(flags, pipeline.name);
   let run: Run;

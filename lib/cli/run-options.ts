@@ -1,5 +1,7 @@
 import { TsdagsError } from '../errors.js';
 import type { RunOptions } from '../pipeline.js';
+import { checkRunId } from '../store/keys.js';
+import { parseQueueName, parseRedisUrl } from './remote-flags.js';
 
 /** The flags of `tsdags run`, as commander parsed them: strings, not yet checked. */
 export interface RunFlags {
@@ -18,6 +20,10 @@ export interface RunFlags {
   timeline?: string;
   json?: boolean;
   verbose?: boolean;
+  /** `--redis <url>`: stages run on remote workers (`tsdags worker`) through this Redis. */
+  redis?: string;
+  queue?: string;
+  runId?: string;
 }
 
 /**
@@ -51,6 +57,12 @@ export function toRunOptions(flags: RunFlags): RunOptions {
     options.storeDir = false;
   }
   if (flags.resume !== undefined) options.resume = flags.resume === true ? 'last' : flags.resume;
+  if (flags.redis !== undefined) {
+    options.executor = 'bullmq';
+    options.redis = parseRedisUrl(flags.redis);
+  }
+  if (flags.queue !== undefined) options.queue = parseQueueName(flags.queue);
+  if (flags.runId !== undefined) options.runId = parseRunId(flags.runId);
   return options;
 }
 
@@ -60,6 +72,14 @@ export function toRunOptions(flags: RunFlags): RunOptions {
  */
 export function mergeRunOptions(fromModule: RunOptions, fromFlags: RunOptions): RunOptions {
   const merged: RunOptions = { ...fromModule, ...fromFlags };
+  // --queue names a queue on Redis: it needs --redis, or a module that runs on Redis itself.
+  if (fromFlags.queue !== undefined && merged.executor !== 'bullmq') {
+    throw new TsdagsError(
+      'BAD_OPTION',
+      'Expected --queue together with --redis, got --queue alone: the queue is where remote workers ' +
+        '(tsdags worker) take stages from, on Redis. Add --redis redis://host:6379.',
+    );
+  }
   // --no-store wins over the module's resume and cache, which would need a store.
   if (fromFlags.storeDir === false) {
     delete merged.resume;
@@ -105,6 +125,20 @@ export function parseTimeout(text: string): number {
     );
   }
   return value;
+}
+
+/** `--run-id`: letters, digits, '_' and '-', as run ids are stored. */
+export function parseRunId(text: string): string {
+  try {
+    return checkRunId(text);
+  } catch (error) {
+    throw new TsdagsError(
+      'BAD_OPTION',
+      `Expected --run-id to be letters, digits, '_' and '-' (at most 128, not starting with '-' or '_'), ` +
+        `got "${text}": e.g. --run-id nightly-20260101.`,
+      { cause: error },
+    );
+  }
 }
 
 function wholeNumber(text: string): number | undefined {

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { TsdagsError } from '../errors.js';
 import { FileRunStore, type StoredRun } from '../store/file-run-store.js';
 import type { RunSummary } from '../store/run-record.js';
@@ -8,6 +10,20 @@ export function openRunStore(storeDir: string | undefined): FileRunStore {
     throw new TsdagsError('BAD_OPTION', 'Expected --store-dir to name a directory, got "".');
   }
   return new FileRunStore(storeDir ?? '.tsdags');
+}
+
+/**
+ * Refuses `--run-id` of a run the store already holds: a second run under that id would write into
+ * the first one's record.
+ */
+export function checkNewRunId(storeDir: string, runId: string): void {
+  const store = new FileRunStore(storeDir);
+  if (!existsSync(join(store.runDir(runId), 'run.json'))) return;
+  throw new TsdagsError(
+    'RUN_EXISTS',
+    `Expected a new run id, but ${store.dir} already holds a run "${runId}": pick another --run-id, or ` +
+      `resume that run with --resume ${runId}.`,
+  );
 }
 
 /** Every run the store holds, oldest first. */

@@ -1,10 +1,9 @@
 import type { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { CancelledError, TsdagsError, UncloneableValueError, describeValue } from '../errors.js';
+import { CancelledError, TsdagsError, UncloneableValueError } from '../errors.js';
 import {
   cancelChannel,
   cancelMessage,
-  defaultQueue,
   protocolVersion,
   stageJobId,
   type StageJobData,
@@ -19,25 +18,13 @@ import {
   type RedisConnection,
 } from '../remote/redis-connection.js';
 import { RedisWatchdog } from '../remote/redis-watchdog.js';
+import { aliasKey, findEarlierJob, sameWork } from '../remote/earlier-jobs.js';
 import { PendingAttempts } from '../remote/pending-attempts.js';
 import { encodeValue } from '../remote/value-codec.js';
+import { checkExecutorOptions, type BullMQExecutorOptions } from '../remote/executor-options.js';
 import type { Attempt, Executor } from './executor.js';
 
-/** Where a run's remote stages go. */
-export interface BullMQExecutorOptions {
-  /** The run's id: each attempt's job id is made from it, the stage name and the attempt number. */
-  runId: string;
-  /** Where Redis is: `redis://host:6379`, or ioredis options (password, TLS, db). */
-  redis: RedisConnection;
-  /** The BullMQ queue the workers listen on; default `'tsdags'`. */
-  queue?: string;
-  /** BullMQ's Redis key prefix; default `'bull'`. */
-  prefix?: string;
-  /** How long (ms) Redis may be unreachable before the stages waiting on it fail; default 10000. */
-  redisTimeout?: number;
-  /** How long (s) finished jobs stay in Redis, where a restarted orchestrator finds them; default 86400. */
-  keepJobs?: number;
-}
+export type { BullMQExecutorOptions } from '../remote/executor-options.js';
 
 interface Connected {
   readonly client: Redis;
@@ -59,9 +46,13 @@ export class BullMQExecutor implements Executor {
   readonly #prefix: string;
   readonly #redis: RedisConnection;
   readonly #redisTimeout: number;
+  readonly #keepJobs: number;
+  readonly #resumes: string | undefined;
   readonly #jobOptions: Record<string, unknown>;
   // A timeout or a cancelled run: the job is taken back from the queue or its worker.
   readonly #pending = new PendingAttempts((jobId) => this.#stopJob(jobId));
+  // Jobs of the resumed run taken over: they carry its run id, so a cancel names them one by one.
+  readonly #adopted = new Set<string>();
   #toAdd: NewJob[] = [];
   #starting: Promise<Connected> | undefined;
   #connected: Connected | undefined;
@@ -72,38 +63,14 @@ export class BullMQExecutor implements Executor {
   #closing: Promise<void> | undefined;
 
   constructor(options: BullMQExecutorOptions) {
-    const {
-      runId,
-      redis,
-      queue = defaultQueue,
-      prefix = 'bull',
-      redisTimeout = 10_000,
-      keepJobs = 86_400,
-    } = options;
-    redisTarget(redis);
-    if (typeof runId !== 'string' || runId.length === 0) {
-      throw new TypeError(`Expected \`runId\` to be a non-empty string, got ${describeValue(runId)}.`);
-    }
-    for (const [name, value] of [
-      ['queue', queue],
-      ['prefix', prefix],
-    ] as const) {
-      if (typeof value !== 'string' || value.length === 0 || value.includes(':')) {
-        throw new TypeError(
-          `Expected \`${name}\` to be a non-empty name without ':', got ${describeValue(value)}.`,
-        );
-      }
-    }
-    if (!Number.isFinite(redisTimeout) || redisTimeout <= 0) {
-      throw new TypeError(
-        `Expected \`redisTimeout\` to be a number of ms above 0, got ${describeValue(redisTimeout)}.`,
-      );
-    }
+    const { runId, redis, queue, prefix, redisTimeout, keepJobs, resumes } = checkExecutorOptions(options);
     this.#runId = runId;
     this.#redis = redis;
     this.#queueName = queue;
     this.#prefix = prefix;
     this.#redisTimeout = redisTimeout;
+    this.#keepJobs = keepJobs;
+    this.#resumes = resumes;
     // One BullMQ attempt per engine attempt: the engine owns retries (and their events); BullMQ
     // still re-runs a job whose worker was lost (stalled), which is not a new attempt.
     this.#jobOptions = { attempts: 1, removeOnComplete: { age: keepJobs }, removeOnFail: { age: keepJobs } };
@@ -157,6 +124,14 @@ export class BullMQExecutor implements Executor {
           cancelMessage({ runId: this.#runId }),
         ),
         ...ids.map((id) => connected.queue.remove(id)),
+        ...ids
+          .filter((id) => this.#adopted.has(id))
+          .map((id) =>
+            connected.client.publish(
+              cancelChannel(this.#prefix, this.#queueName),
+              cancelMessage({ jobId: id }),
+            ),
+          ),
       ]);
     }
     await this.close();
@@ -165,6 +140,10 @@ export class BullMQExecutor implements Executor {
   // One attempt stopped: drop its job if it waits, else ask the worker running it to stop it.
   #stopJob(jobId: string): void {
     this.#toAdd = this.#toAdd.filter((job) => job.opts.jobId !== jobId);
+    this.#stopRemote(jobId);
+  }
+
+  #stopRemote(jobId: string): void {
     const connected = this.#connected;
     if (!connected || this.#watchdog?.error) return;
     void Promise.allSettled([
@@ -198,9 +177,9 @@ export class BullMQExecutor implements Executor {
   async #flush(): Promise<void> {
     const batch = this.#toAdd;
     this.#toAdd = [];
-    let queue: Connected['queue'];
+    let connected: Connected;
     try {
-      ({ queue } = await (this.#starting ??= this.#start()));
+      connected = await (this.#starting ??= this.#start());
       if (this.#stopped !== undefined) throw this.#stopped;
     } catch (error) {
       for (const job of batch) this.#pending.take(job.opts.jobId)?.reject(error);
@@ -209,10 +188,33 @@ export class BullMQExecutor implements Executor {
     // One add per job, not addBulk: ioredis sends a script's whole Lua body with each pipeline
     // (addBulk is one), but only its hash on a plain connection once the script is known there.
     for (const job of batch) {
-      queue
-        .add(job.name, job.data, job.opts)
-        .catch((error: unknown) => this.#pending.take(job.opts.jobId)?.reject(error));
+      const { jobId } = job.opts;
+      (this.#resumes === undefined
+        ? connected.queue.add(job.name, job.data, job.opts)
+        : this.#adoptOrAdd(connected, job)
+      ).catch((error: unknown) => this.#pending.take(jobId)?.reject(error));
     }
+  }
+
+  // A resumed run: take over the job the earlier run left for the same work, or add a new one.
+  async #adoptOrAdd({ queue, client }: Connected, job: NewJob): Promise<void> {
+    const own = job.opts.jobId;
+    const earlierId = stageJobId(this.#resumes!, job.name, job.data.attempt);
+    const earlier = await findEarlierJob(queue, client, this.#prefix, earlierId);
+    const state = earlier ? await earlier.getState() : 'unknown';
+    if (earlier?.id !== undefined && state !== 'failed' && state !== 'unknown') {
+      if (sameWork(earlier.data, job.data)) {
+        if (!this.#pending.rekey(own, earlier.id)) return;
+        this.#adopted.add(earlier.id);
+        await client.set(aliasKey(this.#prefix, this.#queueName, own), earlier.id, 'EX', this.#keepJobs);
+        // Its events from now on settle the attempt; what happened before, its state says.
+        await this.#existing(earlier.id);
+        return;
+      }
+      // Work nobody waits for any more (its arguments changed): stop it.
+      this.#stopRemote(earlier.id);
+    }
+    if (this.#pending.has(own)) await queue.add(job.name, job.data, job.opts);
   }
 
   async #start(): Promise<Connected> {
@@ -262,16 +264,18 @@ export class BullMQExecutor implements Executor {
     return this.#connected;
   }
 
-  // The job id existed already (a restarted orchestrator): it may have finished before we listened.
+  // The job existed already (a restarted orchestrator, or a job taken over): it may have started
+  // or finished before we listened.
   async #existing(jobId: string): Promise<void> {
-    const job = this.#pending.has(jobId) ? await this.#connected?.queue.getJob(jobId) : undefined;
+    const queue = this.#connected?.queue;
+    if (!queue || !this.#pending.has(jobId)) return;
+    // The state first: the job read after it has at least that state's fields (its return value).
+    const state = await queue.getJobState(jobId);
+    const job = await queue.getJob(jobId);
     if (!job) return;
-    const state = await job.getState();
+    this.#pending.progress(jobId, job.progress as StageJobProgress);
     if (state === 'completed') this.#pending.completed(jobId, job.returnvalue);
-    if (state === 'failed') {
-      this.#pending.progress(jobId, job.progress as StageJobProgress);
-      this.#pending.failed(jobId, job.failedReason);
-    }
+    if (state === 'failed') this.#pending.failed(jobId, job.failedReason);
   }
 
   #rejectAll(error: unknown): void {

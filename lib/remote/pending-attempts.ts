@@ -5,6 +5,8 @@ import { RemoteStageLostError } from './remote-errors.js';
 import { decodeError, decodeValue } from './value-codec.js';
 
 interface Pending {
+  /** The job it waits for: the attempt's own, or one an earlier run left (see `rekey`). */
+  id: string;
   readonly attempt: Attempt;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
@@ -36,17 +38,34 @@ export class PendingAttempts {
       const settle =
         <T>(fn: (value: T) => void) =>
         (value: T) => {
-          this.#unwatch(signal, jobId);
+          this.#unwatch(signal, pending.id);
           fn(value);
         };
-      this.#pending.set(jobId, {
+      const pending: Pending = {
+        id: jobId,
         attempt,
         resolve: settle(resolve),
         reject: settle(reject),
         begun: false,
         failure: undefined,
-      });
+      };
+      this.#pending.set(jobId, pending);
     });
+  }
+
+  /**
+   * Waits for another job instead of the attempt's own: one that an earlier run of a resumed run
+   * left running or finished, doing the same work. False when the attempt no longer waits.
+   */
+  rekey(from: string, to: string): boolean {
+    const pending = this.#pending.get(from);
+    if (!pending || this.#pending.has(to)) return false;
+    this.#pending.delete(from);
+    pending.id = to;
+    this.#pending.set(to, pending);
+    const watched = this.#watched.get(pending.attempt.signal);
+    if (watched?.jobs.delete(from)) watched.jobs.add(to);
+    return true;
   }
 
   has(jobId: string): boolean {

@@ -4,7 +4,8 @@ import { RedisUnavailableError } from './remote-errors.js';
 /**
  * Declares Redis unavailable when a client has not been connected for `waitMs` in a row: not
  * connected yet when the watchdog starts, or lost later. ioredis keeps reconnecting (and BullMQ
- * needs it to), so without this a run whose Redis went away would wait forever.
+ * needs it to), so without this a run whose Redis went away would wait forever. A client that gave
+ * up reconnecting (a `retryStrategy` of the user's that returned no delay) is unavailable at once.
  */
 export class RedisWatchdog {
   readonly #client: Redis;
@@ -12,17 +13,23 @@ export class RedisWatchdog {
   readonly #waitMs: number;
   readonly #onUnavailable: (error: RedisUnavailableError) => void;
   #timer: NodeJS.Timeout | undefined;
+  #lostAt = Date.now();
   #lastError: unknown;
   #stopped = false;
   #error: RedisUnavailableError | undefined;
   #waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   readonly #onReady = (): void => {
     this.#clear();
+    this.#lostAt = Date.now();
     for (const waiter of this.#waiters.splice(0)) waiter.resolve();
   };
   readonly #onLost = (): void => this.#arm();
   readonly #onError = (error: unknown): void => {
     this.#lastError = error;
+  };
+  readonly #onEnd = (): void => {
+    this.#clear();
+    this.#declare(Date.now() - this.#lostAt);
   };
 
   constructor(
@@ -38,6 +45,7 @@ export class RedisWatchdog {
     client.on('ready', this.#onReady);
     client.on('close', this.#onLost);
     client.on('error', this.#onError);
+    client.on('end', this.#onEnd);
     if (client.status !== 'ready') this.#arm();
   }
 
@@ -59,17 +67,23 @@ export class RedisWatchdog {
     this.#client.off('ready', this.#onReady);
     this.#client.off('close', this.#onLost);
     this.#client.off('error', this.#onError);
+    this.#client.off('end', this.#onEnd);
   }
 
   #arm(): void {
     if (this.#stopped || this.#timer || this.#error) return;
+    this.#lostAt = Date.now();
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      if (this.#stopped || this.#client.status === 'ready') return;
-      this.#error = new RedisUnavailableError(this.#address, this.#waitMs, this.#lastError);
-      for (const waiter of this.#waiters.splice(0)) waiter.reject(this.#error);
-      this.#onUnavailable(this.#error);
+      if (this.#client.status !== 'ready') this.#declare(this.#waitMs);
     }, this.#waitMs);
+  }
+
+  #declare(waitedMs: number): void {
+    if (this.#stopped || this.#error) return;
+    this.#error = new RedisUnavailableError(this.#address, waitedMs, this.#lastError);
+    for (const waiter of this.#waiters.splice(0)) waiter.reject(this.#error);
+    this.#onUnavailable(this.#error);
   }
 
   #clear(): void {

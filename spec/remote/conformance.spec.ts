@@ -11,16 +11,13 @@ import {
   StageFailedError,
   UncloneableValueError,
   type RunEvent,
+  type RunOptions,
   type RunResult,
   type StageStartEvent,
 } from 'tsdags';
-import type { Executor } from '../../lib/executors/executor.js';
-import { BullMQExecutor } from '../../lib/executors/bullmq.js';
-import { WorkerThreadExecutor } from '../../lib/executors/worker-thread.js';
 import { add, boom, double, echo, shapes, total, uncloneable, whoami } from '../fixtures/remote/stages.mjs';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
-import { runWith, type RunWithOptions } from '../support/run-with.js';
-import { spawnWorker, type WorkerProcess } from '../support/worker-process.js';
+import { spawnCliWorker, spawnWorker, type WorkerProcess } from '../support/worker-process.js';
 
 let redis: RedisServer;
 let workers: WorkerProcess[] = [];
@@ -28,8 +25,9 @@ const queue = `conformance-${process.pid}`;
 
 beforeAll(async () => {
   redis = await startRedis();
-  // One stage at a time each, so that two stages running at once are on two processes.
-  workers = [spawnWorker({ redis: redis.url, queue }), spawnWorker({ redis: redis.url, queue })];
+  // One stage at a time each, so that two stages running at once are on two processes: one
+  // started with startWorker(), one with `tsdags worker`.
+  workers = [spawnWorker({ redis: redis.url, queue }), spawnCliWorker({ redis: redis.url, queue })];
   await Promise.all(workers.map((worker) => worker.waitFor(/ready on queue/)));
 });
 
@@ -38,9 +36,10 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-const executors: Record<string, (runId: string) => Executor> = {
-  'worker-thread': () => new WorkerThreadExecutor(4),
-  bullmq: (runId) => new BullMQExecutor({ runId, redis: redis.url, queue }),
+// What pipeline.run() takes to run stages on worker threads here, or on the remote workers.
+const executors: Record<string, () => RunOptions> = {
+  'worker-thread': () => ({ executor: 'local' }),
+  bullmq: () => ({ executor: 'bullmq', redis: redis.url, queue }),
 };
 
 // Each stage's event types, in order: what must not depend on where stages run.
@@ -53,7 +52,8 @@ function eventsByStage(result: RunResult): Record<string, string[]> {
 }
 
 describe.each(Object.keys(executors))('the %s executor', (name) => {
-  const run = (pipeline: Pipeline, options?: RunWithOptions) => runWith(pipeline, executors[name]!, options);
+  const run = (pipeline: Pipeline, options: RunOptions = {}) =>
+    pipeline.run({ cores: 4, storeDir: false, ...executors[name]!(), ...options });
 
   test('runs a DAG and passes results downstream', async () => {
     //  add(1, 2) ─> double ─┐
@@ -132,8 +132,8 @@ test('the bullmq executor runs stages on both worker processes and names them in
     // Each waits until both have started: with one stage at a time per worker, they run on two.
     const first = whoami(dir, 2);
     const second = whoami(dir, 2);
-    const result = await runWith(new Pipeline().addStages([first, second]), executors.bullmq!, { cores: 2 })
-      .done;
+    const pipeline = new Pipeline().addStages([first, second]);
+    const result = await pipeline.run({ cores: 2, storeDir: false, ...executors.bullmq!() }).done;
     const pids = [result.output(first), result.output(second)].sort();
     expect(pids).toEqual(workers.map((worker) => worker.pid).sort());
     const starts = result.events.filter((e: RunEvent): e is StageStartEvent => e.type === 'stage:start');

@@ -6,12 +6,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Pipeline, StageFailedError } from 'tsdags';
-import { BullMQExecutor } from '../../lib/executors/bullmq.js';
-import { RedisUnavailableError } from '../../lib/remote/remote-errors.js';
+import { Pipeline, RedisUnavailableError, StageFailedError, type RunOptions } from 'tsdags';
 import { add, gated } from '../fixtures/remote/stages.mjs';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
-import { runWith } from '../support/run-with.js';
 import { spawnWorker, type WorkerProcess } from '../support/worker-process.js';
 
 const spawned: WorkerProcess[] = [];
@@ -40,15 +37,16 @@ function worker(url: string, queue: string): WorkerProcess {
   return process;
 }
 
+function remote(redis: RunOptions['redis'], queue: string): RunOptions {
+  return { executor: 'bullmq', redis, queue, storeDir: false };
+}
+
 test('a run whose Redis is not there fails with RedisUnavailableError naming the address', async () => {
-  // A port where Redis was and is no more.
+  // A port where Redis was and is no more. The run waits its default 10 s for Redis to come back.
   const gone = await redis();
   await gone.stop();
   const s = add(1, 2);
-  const run = runWith(
-    new Pipeline().addStages([s]),
-    (runId) => new BullMQExecutor({ runId, redis: gone.url, queue: 'nowhere', redisTimeout: 200 }),
-  );
+  const run = new Pipeline().addStages([s]).run(remote(gone.url, 'nowhere'));
   const result = await run.done;
   expect(result.status).toBe('failed');
   const [error] = result.errors;
@@ -61,14 +59,14 @@ test('a run whose Redis is not there fails with RedisUnavailableError naming the
 test('a run whose Redis goes away mid-stage fails with RedisUnavailableError instead of waiting', async () => {
   const server = await redis();
   const queue = `lost-${process.pid}`;
-  const remote = worker(server.url, queue);
-  await remote.waitFor(/ready on queue/);
+  const remoteWorker = worker(server.url, queue);
+  await remoteWorker.waitFor(/ready on queue/);
   const g = gated(join(dir, 'lost-runs'));
-  const run = runWith(
-    new Pipeline().addStages([g]),
-    (runId) => new BullMQExecutor({ runId, redis: server.url, queue, redisTimeout: 300 }),
-  );
-  await remote.waitFor(/^gated /);
+  // ioredis options pass through: a retryStrategy that gives up makes the run fail at once.
+  const run = new Pipeline()
+    .addStages([g])
+    .run(remote({ url: server.url, retryStrategy: () => null }, queue));
+  await remoteWorker.waitFor(/^gated /);
   await server.stop();
   const result = await run.done;
   expect(result.status).toBe('failed');
@@ -79,20 +77,17 @@ test('a run whose Redis goes away mid-stage fails with RedisUnavailableError ins
 test('run.cancel() stops the remote stage on its worker and ends the run cancelled', async () => {
   const server = await redis();
   const queue = `cancel-${process.pid}`;
-  const remote = worker(server.url, queue);
-  await remote.waitFor(/ready on queue/);
+  const remoteWorker = worker(server.url, queue);
+  await remoteWorker.waitFor(/ready on queue/);
   const runs = join(dir, 'cancel-runs');
   const g = gated(runs);
-  const run = runWith(
-    new Pipeline().addStages([g]),
-    (runId) => new BullMQExecutor({ runId, redis: server.url, queue }),
-  );
-  await remote.waitFor(/^gated /);
+  const run = new Pipeline().addStages([g]).run(remote(server.url, queue));
+  await remoteWorker.waitFor(/^gated /);
   run.cancel('enough');
   const result = await run.done;
   expect(result.status).toBe('cancelled');
   expect(result.stages[g.name]!.status).toBe('cancelled');
   // The worker was told, and stopped the stage (its thread is terminated, its job failed, not re-run).
-  await remote.waitFor(/stopped 1 stage\(s\)/);
-  expect(readFileSync(runs, 'utf8').trim().split('\n')).toEqual([String(remote.pid)]);
+  await remoteWorker.waitFor(/stopped 1 stage\(s\)/);
+  expect(readFileSync(runs, 'utf8').trim().split('\n')).toEqual([String(remoteWorker.pid)]);
 });

@@ -10,14 +10,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
-import { Pipeline, StageFailedError } from 'tsdags';
-import { BullMQExecutor } from '../../lib/executors/bullmq.js';
+import { Pipeline, RemoteJobRejectedError, StageFailedError } from 'tsdags';
 import { protocolVersion } from '../../lib/remote/protocol.js';
-import { RemoteJobRejectedError } from '../../lib/remote/remote-errors.js';
 import { encodeValue } from '../../lib/remote/value-codec.js';
 import { stage_1 } from '../fixtures/seed-stages.mjs';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
-import { runWith } from '../support/run-with.js';
 import { spawnWorker, type WorkerProcess } from '../support/worker-process.js';
 
 const queueName = `security-${process.pid}`;
@@ -115,10 +112,9 @@ test('a job with unknown fields, or arguments it cannot decode, fails and runs n
 
 test('a run whose stage the worker does not define fails with RemoteJobRejectedError', async () => {
   const s = stage_1();
-  const run = runWith(
-    new Pipeline().addStages([s]),
-    (runId) => new BullMQExecutor({ runId, redis: redis.url, queue: queueName }),
-  );
+  const run = new Pipeline()
+    .addStages([s])
+    .run({ executor: 'bullmq', redis: redis.url, queue: queueName, storeDir: false });
   const result = await run.done;
   expect(result.status).toBe('failed');
   const [error] = result.errors;

@@ -7,10 +7,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pipeline, type RunEvent, type StageStartEvent } from 'tsdags';
-import { BullMQExecutor } from '../../lib/executors/bullmq.js';
 import { double, gated } from '../fixtures/remote/stages.mjs';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
-import { runWith } from '../support/run-with.js';
 import { spawnWorker, type WorkerProcess } from '../support/worker-process.js';
 
 let redis: RedisServer;
@@ -44,10 +42,9 @@ test('a stage whose worker is killed with SIGKILL runs again on another worker a
   //  gated ─> double
   const g = gated(runs);
   const d = double(g);
-  const run = runWith(
-    new Pipeline().addStages([d]),
-    (runId) => new BullMQExecutor({ runId, redis: redis.url, queue }),
-  );
+  const run = new Pipeline()
+    .addStages([d])
+    .run({ executor: 'bullmq', redis: redis.url, queue, storeDir: false });
 
   // The stage is running on the first worker (it said so), and is stuck there: kill that worker.
   await first.waitFor(/^gated /);

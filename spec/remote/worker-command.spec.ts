@@ -1,19 +1,18 @@
 /**
- * `tsdags worker` (workerCommand) as a long-running process: SIGTERM lets the running stage
- * finish, a second SIGTERM stops it and puts its job back in the queue for another worker. And a
- * restarted orchestrator (same run id) gets finished stages back without running them again.
+ * `tsdags worker` (the built CLI, calling workerCommand) as a long-running process: SIGTERM lets
+ * the running stage finish, a second SIGTERM stops it and puts its job back in the queue for
+ * another worker. And a restarted orchestrator (same run id) gets finished stages back without
+ * running them again.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Pipeline } from 'tsdags';
-import { BullMQExecutor } from '../../lib/executors/bullmq.js';
+import { Pipeline, type RunOptions } from 'tsdags';
 import { workerCommand } from '../../lib/remote/worker-command.js';
 import { count, hold } from '../fixtures/remote/stages.mjs';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
-import { newRunId, runWith } from '../support/run-with.js';
-import { spawnWorker, type WorkerProcess } from '../support/worker-process.js';
+import { spawnCliWorker, type WorkerProcess } from '../support/worker-process.js';
 
 const pipelineFile = fileURLToPath(new URL('../fixtures/remote/pipeline.mjs', import.meta.url));
 let redis: RedisServer;
@@ -32,28 +31,23 @@ afterAll(async () => {
 });
 
 function command(queue: string): WorkerProcess {
-  const worker = spawnWorker({
-    redis: redis.url,
-    queue,
-    script: 'worker-command.mjs',
-    args: [pipelineFile, redis.url, queue],
-  });
+  const worker = spawnCliWorker({ redis: redis.url, queue, module: pipelineFile });
   spawned.push(worker);
   return worker;
 }
 
-function executor(queue: string) {
-  return (runId: string) => new BullMQExecutor({ runId, redis: redis.url, queue });
+function remote(queue: string, runId?: string): RunOptions {
+  return { executor: 'bullmq', redis: redis.url, queue, storeDir: false, ...(runId ? { runId } : {}) };
 }
 
-test('workerCommand() on SIGTERM lets the running stage finish, then exits 0', async () => {
+test('tsdags worker on SIGTERM lets the running stage finish, then exits 0', async () => {
   const queue = 'sigterm';
   const release = join(dir, 'release-1');
   const log = join(dir, 'log-1');
   const worker = command(queue);
   await worker.waitFor(/ready on queue "sigterm"/);
   const h = hold(release, log);
-  const run = runWith(new Pipeline().addStages([h]), executor(queue));
+  const run = new Pipeline().addStages([h]).run(remote(queue));
   await worker.waitFor(/^holding /);
   worker.child.kill('SIGTERM');
   await worker.waitFor(/SIGTERM: finishing the running stages/);
@@ -65,14 +59,14 @@ test('workerCommand() on SIGTERM lets the running stage finish, then exits 0', a
   expect(worker.lines.at(-1)).toMatch(/stopped$/);
 });
 
-test('workerCommand() on a second SIGTERM stops the stage and hands its job to another worker', async () => {
+test('tsdags worker on a second SIGTERM stops the stage and hands its job to another worker', async () => {
   const queue = 'sigterm-twice';
   const release = join(dir, 'release-2');
   const log = join(dir, 'log-2');
   const first = command(queue);
   await first.waitFor(/ready on queue/);
   const h = hold(release, log);
-  const run = runWith(new Pipeline().addStages([h]), executor(queue));
+  const run = new Pipeline().addStages([h]).run(remote(queue));
   await first.waitFor(/^holding /);
   first.child.kill('SIGTERM');
   await first.waitFor(/finishing the running stages/);
@@ -94,13 +88,13 @@ test('a restarted orchestrator gets the results of stages that ran, without runn
   const worker = command(queue);
   await worker.waitFor(/ready on queue/);
   const log = join(dir, 'log-3');
-  const runId = newRunId();
+  const runId = `restart-${process.pid}`;
   const first = count(log);
-  const before = await runWith(new Pipeline().addStages([first]), executor(queue), { runId }).done;
+  const before = await new Pipeline().addStages([first]).run(remote(queue, runId)).done;
   expect(before.output(first)).toBe(1);
   // Same run id, same stage name, same attempt: the same job id, which BullMQ does not add twice.
   const again = count(log).named(first.name);
-  const after = await runWith(new Pipeline().addStages([again]), executor(queue), { runId }).done;
+  const after = await new Pipeline().addStages([again]).run(remote(queue, runId)).done;
   expect(after.status).toBe('succeeded');
   expect(after.output(again)).toBe(1);
   expect(readFileSync(log, 'utf8').trim().split('\n')).toHaveLength(1);

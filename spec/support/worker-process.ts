@@ -1,6 +1,7 @@
 /**
- * A remote worker in a child process (spec/fixtures/remote/worker.mjs), its stdout read line by
- * line so that a test waits on what the worker says, never on a clock.
+ * A remote worker in a child process, its stdout read line by line so that a test waits on what
+ * the worker says, never on a clock: `spawnWorker` runs spec/fixtures/remote/worker.mjs (startWorker
+ * with settings from the environment), `spawnCliWorker` runs the built CLI, `tsdags worker`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -15,9 +16,6 @@ export interface WorkerProcessOptions {
   module?: string;
   lockDuration?: number;
   stalledInterval?: number;
-  /** Another script than worker.mjs, run with `args`. */
-  script?: string;
-  args?: string[];
   env?: Record<string, string>;
 }
 
@@ -26,32 +24,50 @@ export interface WorkerProcess {
   readonly pid: number;
   /** Every stdout line so far. */
   readonly lines: string[];
+  /** Everything on stderr so far. */
+  readonly stderr: () => string;
   /** Resolves with the first line (past or future) that matches; rejects if the process exits first. */
   waitFor(pattern: RegExp): Promise<string>;
-  /** Resolves with the exit code and signal. */
+  /** Resolves with the exit code and signal, once its output is read. */
   readonly exited: Promise<[number | null, NodeJS.Signals | null]>;
   /** SIGKILL unless it has exited; waits for the exit. */
   stop(): Promise<void>;
 }
 
 const fixtures = new URL('../fixtures/remote/', import.meta.url);
+const defaultModule = fileURLToPath(new URL('pipeline.mjs', fixtures));
+/** The repository's root, where `tsdags` runs from. */
+const root = fileURLToPath(new URL('../../', import.meta.url));
 
 export function spawnWorker(options: WorkerProcessOptions): WorkerProcess {
-  const script = fileURLToPath(new URL(options.script ?? 'worker.mjs', fixtures));
   const env: Record<string, string> = {
-    ...(process.env as Record<string, string>),
     TSDAGS_REDIS: options.redis,
     TSDAGS_QUEUE: options.queue,
     TSDAGS_CONCURRENCY: String(options.concurrency ?? 1),
-    ...options.env,
   };
   if (options.module) env.TSDAGS_MODULE = options.module;
   if (options.lockDuration) env.TSDAGS_LOCK_DURATION = String(options.lockDuration);
   if (options.stalledInterval) env.TSDAGS_STALLED_INTERVAL = String(options.stalledInterval);
-  const child = spawn(process.execPath, [script, ...(options.args ?? [])], {
-    env,
+  return watch(spawnNode([fileURLToPath(new URL('worker.mjs', fixtures))], { ...env, ...options.env }));
+}
+
+/** `tsdags worker <module> --redis <url> --queue <queue> --concurrency <n>`, from the build. */
+export function spawnCliWorker(options: Omit<WorkerProcessOptions, 'lockDuration' | 'stalledInterval'>) {
+  const args = ['dist/cli/bin.js', 'worker', options.module ?? defaultModule];
+  args.push('--redis', options.redis, '--queue', options.queue);
+  args.push('--concurrency', String(options.concurrency ?? 1));
+  return watch(spawnNode(args, options.env ?? {}));
+}
+
+function spawnNode(args: string[], env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+}
+
+function watch(child: ChildProcess): WorkerProcess {
   const lines: string[] = [];
   const waiters = new Set<{ pattern: RegExp; resolve: (line: string) => void }>();
   createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -65,11 +81,13 @@ export function spawnWorker(options: WorkerProcessOptions): WorkerProcess {
   });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  // 'close', not 'exit': by then every line the worker wrote has been read.
+  const exited = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
   return {
     child,
     pid: child.pid!,
     lines,
+    stderr: () => stderr,
     exited,
     waitFor(pattern) {
       const seen = lines.find((line) => pattern.test(line));

@@ -82,7 +82,11 @@ export class Engine implements AttemptHost {
   readonly #ready: ReadyQueue;
   readonly #threads: Executor[];
   readonly #retryTimers = new Set<ReturnType<typeof setTimeout>>();
-  #signals: StageSignal[] | undefined;
+  // Created on demand: for a child being watched, or for run.output().
+  #signals: (StageSignal | undefined)[] | undefined;
+  // Whether a stage's forkJoin is subscribed, and whether its own outcome is settled.
+  readonly #watched: Uint8Array;
+  readonly #isSettled: Uint8Array;
   // Values of Observable and Promise arguments, by stage.
   #external: Map<number, unknown[]> | undefined;
   #subscriptions: Subscription[] = [];
@@ -106,6 +110,8 @@ export class Engine implements AttemptHost {
     this.#log = log;
     this.#book = new StageBook(graph, (event, i) => this.#emit(event, i));
     this.state = this.#book.state;
+    this.#watched = new Uint8Array(graph.stages.length);
+    this.#isSettled = new Uint8Array(graph.stages.length);
     this.#ready = new ReadyQueue(graph.stages.length, stageRanks(graph, options.durations));
     this.#threads = graph.stages.map(
       (s) => options.executors[s.options.thread ?? options.thread ?? 'worker'],
@@ -118,7 +124,7 @@ export class Engine implements AttemptHost {
 
   /** The signal of a stage: an Observable of its result. */
   signal(index: number): Observable<unknown> | undefined {
-    return this.#signals?.[index];
+    return this.#signals && this.#signalOf(index);
   }
 
   start(): void {
@@ -135,8 +141,7 @@ export class Engine implements AttemptHost {
       cores,
       ...(resume ? { resume } : {}),
     });
-    const signals = (this.#signals = new Array<StageSignal>(n));
-    for (let i = 0; i < n; i++) signals[i] = new StageSignal();
+    this.#signals = new Array<StageSignal | undefined>(n);
 
     this.#subscriptions.push(
       this.#dispatch
@@ -144,13 +149,18 @@ export class Engine implements AttemptHost {
         .subscribe({ next: (i) => this.#attemptOver(i), error: (e: unknown) => this.#fatal(e) }),
     );
     try {
+      // Stages without upstream stages are watched now; the others when their first upstream
+      // stage settles, so only the frontier of the graph holds subscriptions at any time (a
+      // 100,000-stage chain does not build 100,000 forkJoins before its first stage runs).
+      // Stages with Observable or Promise arguments are watched now too: those may emit early.
       const restored = recorder?.restored;
       for (const i of graph.order) {
         if (restored?.has(i)) {
+          this.#watched[i] = 1;
           this.#book.reused(i, restored.get(i));
           this.#settling.push(i);
-        } else {
-          this.#watchInputs(i, signals);
+        } else if (graph.parentStart[i] === graph.parentStart[i + 1] || hasOutsideInputs(graph.stages[i]!)) {
+          this.#watchInputs(i);
         }
       }
     } catch (error) {
@@ -173,12 +183,13 @@ export class Engine implements AttemptHost {
   }
 
   // Subscribes stage i's forkJoin over its upstream signals and its Observable/Promise arguments.
-  #watchInputs(i: number, signals: StageSignal[]): void {
+  #watchInputs(i: number): void {
+    this.#watched[i] = 1;
     const graph = this.#graph;
     const stage = graph.stages[i]!;
     const sources: Observable<unknown>[] = [];
     for (let e = graph.parentStart[i]!; e < graph.parentStart[i + 1]!; e++)
-      sources.push(signals[graph.parents[e]!]!);
+      sources.push(this.#signalOf(graph.parents[e]!));
     const parentCount = sources.length;
     for (const ref of stage.refs) {
       if (ref instanceof Stage) continue;
@@ -195,7 +206,8 @@ export class Engine implements AttemptHost {
       error: (error: unknown) => this.#inputFailed(i, error),
     };
     if (parentCount === sources.length) {
-      this.#subscriptions.push(joinAll(sources).subscribe(observer));
+      // Not kept: it ends when its parents settle, and #finish settles every signal.
+      joinAll(sources).subscribe(observer);
       return;
     }
     // Observable and Promise arguments: keep their values for the stage's arguments.
@@ -263,7 +275,27 @@ export class Engine implements AttemptHost {
 
   #settle(i: number): void {
     this.#settled++;
-    const signal = this.#signals![i]!;
+    this.#isSettled[i] = 1;
+    const signal = this.#signals![i];
+    if (signal) this.#settleSignal(signal, i);
+    const graph = this.#graph;
+    for (let e = graph.childStart[i]!; e < graph.childStart[i + 1]!; e++) {
+      const child = graph.children[e]!;
+      if (this.#watched[child] === 0) this.#watchInputs(child);
+    }
+  }
+
+  #signalOf(i: number): StageSignal {
+    const signals = this.#signals!;
+    let signal = signals[i];
+    if (!signal) {
+      signal = signals[i] = new StageSignal();
+      if (this.#isSettled[i]) this.#settleSignal(signal, i);
+    }
+    return signal;
+  }
+
+  #settleSignal(signal: StageSignal, i: number): void {
     if (this.state.status[i] === Code.Succeeded) signal.resolve(this.state.values[i]);
     else signal.reject(new UpstreamFailure(this.#graph.stages[i]!.name));
   }
@@ -409,7 +441,8 @@ export class Engine implements AttemptHost {
     const signals = this.#signals;
     if (signals) {
       for (let i = 0; i < signals.length; i++) {
-        if (!signals[i]!.settled) signals[i]!.reject(new UpstreamFailure(graph.stages[i]!.name));
+        const signal = signals[i];
+        if (signal && !signal.settled) signal.reject(new UpstreamFailure(graph.stages[i]!.name));
       }
     }
     for (const subscription of this.#subscriptions) subscription.unsubscribe();
@@ -443,4 +476,10 @@ export class Engine implements AttemptHost {
     void Promise.allSettled([...executors].map((executor) => executor.cancel()));
     this.#reject(error instanceof Error ? error : new InternalError(String(error)));
   }
+}
+
+function hasOutsideInputs(stage: Stage): boolean {
+  const refs = stage.refs;
+  for (let k = 0; k < refs.length; k++) if (!(refs[k] instanceof Stage)) return true;
+  return false;
 }

@@ -1,6 +1,6 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { TsdagsError } from '../errors.js';
-import { redisTarget, type RedisConnection } from '../remote/redis-connection.js';
+import { redisTarget, type RedisConnection, type RedisTarget } from '../remote/redis-connection.js';
 import type { KeyValueStore } from '../stage/stage.js';
 import { decode, encode } from './codec.js';
 import { checkKey } from './keys.js';
@@ -9,56 +9,78 @@ import { unstorable } from './store-errors.js';
 /**
  * `ctx.store` in Redis, pydags' RedisStage: values encoded with V8's serializer under
  * `<prefix><key>`. A Redis that cannot be reached fails the call with an error naming its address
- * instead of waiting for it.
+ * instead of waiting for it. The client (and ioredis itself) is loaded on first use, so runs that
+ * never touch the store, and worker threads, do not pay for it.
  */
 export class RedisKeyValueStore implements KeyValueStore {
-  readonly #redis: Redis;
+  readonly #target: RedisTarget;
   readonly #prefix: string;
-  readonly #address: string;
+  #client: Promise<Redis> | undefined;
 
   constructor(connection: RedisConnection, prefix = 'tsdags:kv:') {
-    // Fail fast: a store that cannot be reached fails the stage that needs it rather than waiting.
-    const options: RedisOptions = { maxRetriesPerRequest: 1, lazyConnect: true, retryStrategy: () => null };
-    const target = redisTarget(connection, 'store.redis');
-    this.#redis =
-      target.url === undefined
-        ? new Redis({ ...options, ...target.options })
-        : new Redis(target.url, { ...options, ...target.options });
-    this.#address = target.address;
+    this.#target = redisTarget(connection, 'store.redis');
     this.#prefix = prefix;
-    // Connection errors surface on the calls that need the connection; no unhandled 'error' events.
-    this.#redis.on('error', () => {});
   }
 
   async get<T = unknown>(key: string): Promise<T | undefined> {
-    const bytes = await this.#call(() => this.#redis.getBuffer(this.#prefix + checkKey(key)));
+    const name = this.#prefix + checkKey(key);
+    const bytes = await this.#call((redis) => redis.getBuffer(name));
     return bytes === null ? undefined : (decode(bytes) as T);
   }
 
   async set(key: string, value: unknown): Promise<void> {
+    const name = this.#prefix + checkKey(key);
     const bytes = encode(value);
     if (!bytes) throw unstorable(key, value);
-    await this.#call(() => this.#redis.set(this.#prefix + checkKey(key), bytes));
+    await this.#call((redis) => redis.set(name, bytes));
   }
 
   async delete(key: string): Promise<boolean> {
-    return (await this.#call(() => this.#redis.del(this.#prefix + checkKey(key)))) > 0;
+    const name = this.#prefix + checkKey(key);
+    return (await this.#call((redis) => redis.del(name))) > 0;
   }
 
   async close(): Promise<void> {
-    if (this.#redis.status === 'ready') await this.#redis.quit();
-    else this.#redis.disconnect();
+    const client = this.#client;
+    this.#client = undefined;
+    if (!client) return;
+    const redis = await client.catch(() => undefined);
+    if (!redis) return;
+    if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+    else redis.disconnect();
   }
 
-  async #call<T>(command: () => Promise<T>): Promise<T> {
+  #connect(): Promise<Redis> {
+    return (this.#client ??= (async () => {
+      const { Redis: Client } = await import('ioredis');
+      // Fail fast: a store that cannot be reached fails the stage that needs it rather than waiting.
+      const options: RedisOptions = {
+        maxRetriesPerRequest: 1,
+        lazyConnect: true,
+        retryStrategy: () => null,
+        // ioredis otherwise keeps the process alive 2 s after dropping a dead connection.
+        disconnectTimeout: 200,
+        ...this.#target.options,
+      };
+      const redis =
+        this.#target.url === undefined ? new Client(options) : new Client(this.#target.url, options);
+      // Connection errors surface on the calls that need the connection; no unhandled 'error' events.
+      redis.on('error', () => {});
+      return redis;
+    })());
+  }
+
+  async #call<T>(command: (redis: Redis) => Promise<T>): Promise<T> {
     try {
-      if (this.#redis.status === 'wait') await this.#redis.connect();
-      return await command();
+      const redis = await this.#connect();
+      if (redis.status === 'wait') await redis.connect();
+      return await command(redis);
     } catch (cause) {
       if (cause instanceof TsdagsError) throw cause;
       throw new TsdagsError(
         'STORE_UNREACHABLE',
-        `The Redis store at ${this.#address} did not answer: ${cause instanceof Error ? cause.message : String(cause)}. ` +
+        `The Redis store at ${this.#target.address} did not answer: ` +
+          `${cause instanceof Error ? cause.message : String(cause)}. ` +
           'Check that Redis is running there, or leave `store` unset to use the file store.',
         { cause },
       );

@@ -171,7 +171,7 @@ export class Pipeline {
                   redis: options.redis!,
                   ...(options.queue ? { queue: options.queue } : {}),
                 })
-              : new WorkerThreadExecutor(settings.cores),
+              : new WorkerThreadExecutor(settings.cores, workerStageCount(graph, settings.thread)),
         },
         defaults: options,
         recorder,
@@ -280,6 +280,12 @@ function checkOptions(options: RunOptions): Settings {
   }
   checkStageOptions(options, 'run()');
   return { cores, thread, onError, storeDir, resume, executor };
+}
+
+function workerStageCount(graph: Graph, thread: Thread | undefined): number {
+  let count = 0;
+  for (const stage of graph.stages) if ((stage.options.thread ?? thread ?? 'worker') === 'worker') count++;
+  return count;
 }
 
 function keyValueStore(store: RunOptions['store'], storeDir: string | false): KeyValueStore {

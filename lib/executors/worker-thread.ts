@@ -1,5 +1,5 @@
 import Tinypool from 'tinypool';
-import { StageNotFoundError, UncloneableValueError } from '../errors.js';
+import { InternalError, StageNotFoundError, UncloneableValueError } from '../errors.js';
 import type { ResourceLimits } from '../stage/stage.js';
 import type { Attempt, Executor } from './executor.js';
 import {
@@ -33,9 +33,15 @@ interface Lane {
 export class WorkerThreadExecutor implements Executor {
   readonly #lanes: Lane[] = [];
   readonly #cores: number;
+  readonly #warm: number;
 
-  constructor(cores: number) {
+  /**
+   * `cores` caps the lanes; the first stage starts `warm` of them at once (default 1), so the
+   * threads boot while it runs instead of when the next stages are ready.
+   */
+  constructor(cores: number, warm = 1) {
     this.#cores = cores;
+    this.#warm = Math.min(cores, warm);
   }
 
   run(attempt: Attempt): Promise<unknown> {
@@ -124,10 +130,12 @@ export class WorkerThreadExecutor implements Executor {
 
   #freeLane(): Lane {
     for (const lane of this.#lanes) if (!lane.busy) return lane;
-    if (this.#lanes.length >= this.#cores)
-      throw new Error('tsdags internal error: more worker stages than cores');
+    if (this.#lanes.length >= this.#cores) throw new InternalError('more worker stages in flight than cores');
     const lane = newLane(undefined);
     this.#lanes.push(lane);
+    // With the first stage, boot the other lanes too: their threads start while it runs.
+    if (this.#lanes.length === 1)
+      while (this.#lanes.length < this.#warm) this.#lanes.push(newLane(undefined));
     return lane;
   }
 }

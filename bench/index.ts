@@ -5,6 +5,8 @@
  * (a suite: overhead, memory, workers, cpu, wfcommons; or part of a workload's name, e.g.
  * `fan:10000` or `montage`), `--out <file>` (where to write the Markdown).
  * A full run writes docs/benchmarks.md; a `--quick` or `--only` run writes only with `--out`.
+ * It runs compiled (`tsc -p bench/tsconfig.json` writes .bench/), with plain node: no TypeScript
+ * loader transforms tsdags or its comparators, in this process or in its threads and children.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -24,6 +26,9 @@ import { workers } from './suites/workers.js';
 
 const suites = { overhead, memory, workers, cpu, wfcommons };
 
+/** What `npm run bench` runs (package.json), quoted in the results. */
+const script = 'npm run build && tsc -p bench/tsconfig.json && node --expose-gc .bench/index.js';
+
 const usage = `Usage: npm run bench -- [--quick] [--only <name>] [--out <file>]
   --quick         fewer sizes and runs, for fast iterations
   --only <name>   a suite (${Object.keys(suites).join(', ')}) or part of a workload's name
@@ -42,6 +47,11 @@ async function main(): Promise<void> {
   if (values.help) {
     console.log(usage);
     return;
+  }
+  if (import.meta.url.endsWith('.ts')) {
+    throw new Error(
+      `Expected the compiled benchmark (.bench/index.js), got ${import.meta.url} through a loader. Run \`${script}\`.`,
+    );
   }
   collectGarbage(); // fails early, with how to fix it, when --expose-gc is missing
   const only = values.only;
@@ -82,8 +92,7 @@ async function runSuites(
   const markdown = [
     '# Benchmarks',
     '',
-    `Produced by \`${command}\` (\`npm run build && node --expose-gc --import tsx bench/index.ts\`) ` +
-      `on ${startedAt.toISOString()}, in ${minutes} min.`,
+    `Produced by \`${command}\` (\`${script}\`) ` + `on ${startedAt.toISOString()}, in ${minutes} min.`,
     '',
     ...machineFacts().map((fact) => `- ${fact}`),
     `- 1-minute load average: ${loadBefore} at the start, ${load()} at the end (above the core count, ` +

@@ -1,8 +1,8 @@
 /**
  * Summarises a V8 .cpuprofile (from `node --cpu-prof`): self time by function and by file, so
  * the cost per stage can be traced to the engine's code.
- * `node --import tsx bench/profile-summary.ts prof/*.cpuprofile [top]` (several files are merged:
- * `--import tsx` adds a loader thread with its own profile).
+ * `node .bench/profile-summary.js prof/*.cpuprofile [top]` (compiled by `tsc -p bench/tsconfig.json`;
+ * several files are merged, e.g. the profiles of worker threads).
  */
 import { readFileSync } from 'node:fs';
 

@@ -1,7 +1,8 @@
 /**
  * One contender on one workload, run several times, for a profiler:
- * `node --cpu-prof --cpu-prof-dir=prof --import tsx bench/profile.ts tsdags layered:10000 5`,
- * then `bench/profile-summary.ts prof/*.cpuprofile`. With `--alloc`, it samples the allocations
+ * `npm run build && tsc -p bench/tsconfig.json`, then
+ * `node --cpu-prof --cpu-prof-dir=prof .bench/profile.js tsdags layered:10000 5` and
+ * `node .bench/profile-summary.js prof/*.cpuprofile`. With `--alloc`, it samples the allocations
  * of the runs after the first (V8's sampling heap profiler, collected objects included) and prints
  * bytes allocated per stage by function and by file.
  * Contenders: tsdags (main thread, no store), tsdags-store (main thread, file store in a temporary

@@ -1,6 +1,7 @@
 /**
  * Runs one workload in a fresh process and prints its peak resident set size, so the figure is
- * the run's alone: `node --import tsx bench/memory/rss-child.ts <system> <workload> <cores>`,
+ * the run's alone: `node .bench/memory/rss-child.js <system> <workload> <cores>`
+ * (compiled by `tsc -p bench/tsconfig.json`),
  * system `tsdags`, `p-graph` or `none` (load everything, build the workload, run nothing).
  */
 import { availableParallelism } from 'node:os';

@@ -11,7 +11,8 @@ import { workload } from '../workloads.js';
 
 const suite = 'memory';
 const n = 100_000;
-const childScript = fileURLToPath(new URL('../memory/rss-child.ts', import.meta.url));
+// The compiled child (.bench/memory/rss-child.js), beside this compiled suite: run by plain node.
+const childScript = fileURLToPath(new URL('../memory/rss-child.js', import.meta.url));
 
 interface Retained {
   /** Bytes per stage held by the stages and the pipeline, before any run. */
@@ -60,11 +61,9 @@ async function retained(dag: Dag, cores: number): Promise<Retained> {
 }
 
 async function peakRss(system: string, name: string, cores: number): Promise<number> {
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    ['--import', 'tsx', childScript, system, name, String(cores)],
-    { maxBuffer: 1 << 20 },
-  );
+  const { stdout } = await promisify(execFile)(process.execPath, [childScript, system, name, String(cores)], {
+    maxBuffer: 1 << 20,
+  });
   const { maxRssKb } = JSON.parse(stdout.trim().split('\n').pop()!) as { maxRssKb: number };
   return maxRssKb / 1024;
 }
@@ -106,7 +105,7 @@ export async function memory(ctx: BenchContext): Promise<SuiteResult> {
     for (const system of systems) rss.set(system, await peakRss(system, chain, ctx.cores));
     for (const [system, mb] of rss) {
       const what =
-        system === 'none' ? 'peak RSS, nothing run (node + tsx + modules + workload)' : `peak RSS, ${system}`;
+        system === 'none' ? 'peak RSS, nothing run (node + modules + workload)' : `peak RSS, ${system}`;
       rows.push([what, chain, fixed(mb, 1)]);
     }
     const tsdags = rss.get('tsdags')!;
@@ -128,7 +127,7 @@ export async function memory(ctx: BenchContext): Promise<SuiteResult> {
             notes: [
               "Heap: no-op stages, `thread: 'main'`; heapUsed after two `global.gc()` calls, minus heapUsed once the " +
                 'stages and pipeline were built; KB per stage. Peak RSS: `process.resourceUsage().maxRSS` of a ' +
-                'child process (`node --import tsx bench/memory/rss-child.ts`), in MB.',
+                'child process (`node .bench/memory/rss-child.js`, compiled from bench/memory/rss-child.ts), in MB.',
             ],
           },
         ]

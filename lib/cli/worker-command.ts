@@ -17,10 +17,10 @@ export function addWorkerCommand(program: Command): void {
     .command('worker')
     .summary("run a pipeline file's stages for `tsdags run --redis` on other machines")
     .description(
-      'Run the stages that a pipeline file defines, as jobs that orchestrators (`tsdags run <file> --redis\n' +
-        '<url>`) put on a BullMQ queue in Redis, until SIGTERM or SIGINT. The file is imported once, and\n' +
-        'its own start() or run() calls do nothing here. A job names a stage of this file: a job naming\n' +
-        'any other stage, or carrying a module path or code, fails and runs nothing.',
+      'Run the stages that a pipeline file defines, as jobs that orchestrators (`tsdags run <file> --redis ' +
+        '<url>`) put on a BullMQ queue in Redis, until SIGTERM or SIGINT. The file is imported once; its ' +
+        'own start() or run() calls do nothing here. A job names a stage of this file: a job naming any ' +
+        'other stage, or carrying a module path or code, fails and runs nothing.',
     )
     .addHelpText(
       'after',

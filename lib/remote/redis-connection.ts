@@ -90,6 +90,14 @@ export function dropRedisClient(client: Redis): void {
   );
 }
 
+/** Whether Redis refused the client's credentials (or wants some): waiting longer will not help. */
+export function isAuthError(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    /^(WRONGPASS|NOAUTH|ERR (AUTH|invalid password|Client sent AUTH))/.test(error.message)
+  );
+}
+
 function badAddress(value: unknown, option: string): never {
   throw new TypeError(
     `Expected \`${option}\` to be a redis:// or rediss:// URL (redis://host:6379) or ioredis options ` +

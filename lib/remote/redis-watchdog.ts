@@ -1,11 +1,13 @@
 import type { Redis } from 'ioredis';
+import { isAuthError } from './redis-connection.js';
 import { RedisUnavailableError } from './remote-errors.js';
 
 /**
  * Declares Redis unavailable when a client has not been connected for `waitMs` in a row: not
  * connected yet when the watchdog starts, or lost later. ioredis keeps reconnecting (and BullMQ
  * needs it to), so without this a run whose Redis went away would wait forever. A client that gave
- * up reconnecting (a `retryStrategy` of the user's that returned no delay) is unavailable at once.
+ * up reconnecting (a `retryStrategy` of the user's that returned no delay), or that Redis refused
+ * the credentials of, is unavailable at once.
  */
 export class RedisWatchdog {
   readonly #client: Redis;
@@ -26,6 +28,8 @@ export class RedisWatchdog {
   readonly #onLost = (): void => this.#arm();
   readonly #onError = (error: unknown): void => {
     this.#lastError = error;
+    // Wrong credentials: ioredis would try again, and be refused again, until the timeout.
+    if (isAuthError(error)) this.#onEnd();
   };
   readonly #onEnd = (): void => {
     this.#clear();

@@ -3,8 +3,9 @@
  * moves them into lib/errors.ts.
  */
 import { TsdagsError } from '../errors.js';
+import { isAuthError } from './redis-connection.js';
 
-/** Redis could not be reached (or was lost) for longer than the executor waits. */
+/** Redis could not be reached (or was lost) for longer than the executor waits, or refused the credentials. */
 export class RedisUnavailableError extends TsdagsError {
   /** Where Redis was expected, without credentials: `redis://host:port/db`. */
   readonly address: string;
@@ -12,9 +13,12 @@ export class RedisUnavailableError extends TsdagsError {
   constructor(address: string, waitedMs: number, cause?: unknown) {
     super(
       'REDIS_UNAVAILABLE',
-      `Expected Redis at ${address} for the bullmq executor, but it did not answer for ${waitedMs} ms` +
-        `${cause instanceof Error ? ` (${cause.message})` : ''}. Check that redis-server runs there and ` +
-        `that this machine can reach it, or pass the right address with \`redis\`.`,
+      isAuthError(cause)
+        ? `Expected Redis at ${address} to accept the credentials given, but it refused them (${(cause as Error).message}). ` +
+            `Check the password (and user) in the Redis URL (redis://user:password@host:port) or options.`
+        : `Expected Redis at ${address}, but it did not answer for ${waitedMs} ms` +
+            `${cause instanceof Error ? ` (${cause.message})` : ''}. Check that redis-server runs there and ` +
+            `that this machine can reach it, or pass the right address with \`redis\` (--redis).`,
       { cause },
     );
     this.address = address;

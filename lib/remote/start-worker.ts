@@ -8,9 +8,12 @@ import { cancelChannel, defaultQueue, parseCancel, type StageJobResult } from '.
 import {
   closeRedisClient,
   createRedisClient,
+  dropRedisClient,
+  isAuthError,
   redisTarget,
   type RedisConnection,
 } from './redis-connection.js';
+import { RedisUnavailableError } from './remote-errors.js';
 import { StageIndex } from './stage-index.js';
 
 /** How a remote worker runs. */
@@ -110,8 +113,18 @@ export async function startWorker(options: RemoteWorkerOptions): Promise<RemoteW
     );
     if (stopped > 0) log(`tsdags worker ${id}: stopped ${stopped} stage(s) (${message})`);
   });
-  await subscriber.subscribe(cancelChannel(settings.prefix, settings.queue));
-  await worker.waitUntilReady();
+  try {
+    await subscriber.subscribe(cancelChannel(settings.prefix, settings.queue));
+    await worker.waitUntilReady();
+  } catch (error) {
+    // Redis refused us (a wrong password): say so and stop, rather than try again forever.
+    closing = true;
+    void worker.close(true).catch(() => undefined);
+    dropRedisClient(subscriber);
+    dropRedisClient(client);
+    await runner.close();
+    throw isAuthError(error) ? new RedisUnavailableError(target.address, 0, error) : error;
+  }
   log(
     `tsdags worker ${id}: ready on queue "${settings.queue}" at ${target.address}, ${settings.concurrency} at ` +
       `once, stages: ${stages.names.join(', ')}`,
@@ -198,7 +211,8 @@ function checkOptions(options: RemoteWorkerOptions): Settings {
 function watchConnection(client: Redis, address: string, log: (line: string) => void): void {
   let lost = false;
   client.on('error', (error: Error) => {
-    if (lost) return;
+    // Refused credentials are not a lost Redis: startWorker() fails with them, or the job loop says so.
+    if (lost || isAuthError(error)) return;
     lost = true;
     log(`tsdags worker: lost Redis at ${address} (${error.message}); retrying until it is back`);
   });

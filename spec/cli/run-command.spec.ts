@@ -184,6 +184,27 @@ describe('tsdags run with bad input: exit 2, one sentence on stderr, no stack tr
       ['run', '--resume', fixture('ok.mjs')],
       /"spec\/fixtures\/cli\/ok\.mjs" looks like a pipeline file, not a run id: put --resume after the file/,
     ],
+    [
+      '--redis that is no Redis URL',
+      ['run', fixture('ok.mjs'), '--redis', 'localhost:6379'],
+      /Expected --redis to be a redis:\/\/ or rediss:\/\/ URL, got "localhost:6379"/,
+    ],
+    [
+      '--queue without --redis',
+      // (checked once the module is loaded, which may run on Redis itself: this one prints nothing)
+      ['run', fixture('ok-ts.ts'), '--queue', 'nightly'],
+      /Expected --queue together with --redis, got --queue alone/,
+    ],
+    [
+      '--queue with a colon',
+      ['run', fixture('ok.mjs'), '--redis', 'redis://127.0.0.1:1', '--queue', 'a:b'],
+      /Expected --queue to be a name without ':' or spaces, got "a:b"/,
+    ],
+    [
+      '--run-id that could escape the store',
+      ['run', fixture('ok.mjs'), '--run-id', '../x'],
+      /Expected --run-id to be letters, digits, '_' and '-' .*, got "\.\.\/x"/,
+    ],
     ['no file', ['run'], /missing required argument 'file'/],
     ['an unknown command', ['walk'], /unknown command 'walk'/],
   ];
@@ -210,6 +231,7 @@ describe('tsdags --help and --version', () => {
     expect(code).toBe(0);
     const flags = ['--cores', '--on-error', '--thread', '--retries', '--timeout', '--cache', '--resume'];
     flags.push('--store-dir', '--no-store', '--svg', '--timeline', '--json', '--verbose');
+    flags.push('--run-id', '--redis', '--queue');
     for (const flag of flags) {
       expect(stdout).toContain(flag);
     }

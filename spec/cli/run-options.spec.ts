@@ -2,6 +2,7 @@ import {
   mergeRunOptions,
   parseCores,
   parseRetries,
+  parseRunId,
   parseTimeout,
   toRunOptions,
 } from '../../lib/cli/run-options.js';
@@ -92,6 +93,53 @@ describe('mergeRunOptions()', () => {
     expect(mergeRunOptions({ resume: 'last', cache: true, cores: 2 }, { storeDir: false })).toEqual({
       storeDir: false,
       cores: 2,
+    });
+  });
+});
+
+describe('toRunOptions() for the remote flags', () => {
+  test('toRunOptions() maps --redis onto the bullmq executor, with --queue and --run-id', () => {
+    expect(toRunOptions({ redis: 'redis://10.0.0.5:6379', queue: 'nightly', runId: 'nightly-1' })).toEqual({
+      executor: 'bullmq',
+      redis: 'redis://10.0.0.5:6379',
+      queue: 'nightly',
+      runId: 'nightly-1',
+    });
+    expect(toRunOptions({ redis: 'rediss://:pw@db.example:6380/2' })).toEqual({
+      executor: 'bullmq',
+      redis: 'rediss://:pw@db.example:6380/2',
+    });
+    expect(toRunOptions({ runId: 'named' })).toEqual({ runId: 'named' });
+  });
+
+  test.each(['localhost:6379', 'http://db:6379', '', 'redis'])(
+    'toRunOptions() refuses --redis "%s"',
+    (redis) => {
+      expect(() => toRunOptions({ redis })).toThrow(
+        `Expected --redis to be a redis:// or rediss:// URL, got "${redis}"`,
+      );
+    },
+  );
+
+  test.each(['', 'a:b', 'two words'])('toRunOptions() refuses --queue "%s"', (queue) => {
+    expect(() => toRunOptions({ redis: 'redis://h', queue })).toThrow(
+      `Expected --queue to be a name without ':' or spaces, got "${queue}"`,
+    );
+  });
+
+  test.each(['', '-x', '../x', 'a/b', 'a:b'])('parseRunId() refuses "%s"', (text) => {
+    expect(() => parseRunId(text)).toThrow(`Expected --run-id to be letters, digits, '_' and '-'`);
+  });
+
+  test('mergeRunOptions() refuses --queue without --redis, unless the module runs on Redis itself', () => {
+    expect(() => mergeRunOptions({}, toRunOptions({ queue: 'q' }))).toThrow(
+      'Expected --queue together with --redis, got --queue alone',
+    );
+    const fromModule = { executor: 'bullmq', redis: 'redis://h:6379' } as const;
+    expect(mergeRunOptions(fromModule, toRunOptions({ queue: 'q' }))).toEqual({ ...fromModule, queue: 'q' });
+    // --redis wins over the module's Redis.
+    expect(mergeRunOptions(fromModule, toRunOptions({ redis: 'redis://other' }))).toMatchObject({
+      redis: 'redis://other',
     });
   });
 });

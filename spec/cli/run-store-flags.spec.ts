@@ -119,6 +119,29 @@ describe('tsdags run --cache, --retries, --timeout', () => {
   });
 });
 
+describe('tsdags run --run-id', () => {
+  test('tsdags run --run-id names the run, and refuses an id the store already holds', async () => {
+    const store = fresh();
+    const first = await tsdags([
+      'run',
+      fixture('ok.mjs'),
+      '--json',
+      '--store-dir',
+      store,
+      '--run-id',
+      'nightly-1',
+    ]);
+    expect(first.code).toBe(0);
+    expect(events(first.stdout)[0]).toMatchObject({ type: 'run:start', runId: 'nightly-1' });
+    const again = await tsdags(['run', fixture('ok.mjs'), '--store-dir', store, '--run-id', 'nightly-1']);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(
+      /^tsdags: Expected a new run id, but .* already holds a run "nightly-1": pick another --run-id, or resume that run with --resume nightly-1\.\n$/,
+    );
+    expect(again.stdout).not.toContain('Running stage');
+  });
+});
+
 describe('tsdags run with a store it cannot write', () => {
   test('tsdags run --store-dir naming a file exits 2 with one sentence naming it', async () => {
     const file = join(fresh(), 'a-file');

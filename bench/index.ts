@@ -2,7 +2,7 @@
  * `npm run bench`: tsdags against its anchors (p-graph, raw tinypool, a level-synchronous runner
  * as in pydags, a first-come-first-served greedy runner), side by side in one process, with the
  * targets of issue 3 marked PASS or MISS. Flags: `--quick` (fewer sizes and runs), `--only <name>`
- * (a suite: overhead, memory, workers, cpu, wfcommons; or part of a workload's name, e.g.
+ * (a suite: overhead, memory, workers, bullmq, cpu, wfcommons; or part of a workload's name, e.g.
  * `fan:10000` or `montage`), `--out <file>` (where to write the Markdown).
  * A full run writes docs/benchmarks.md; a `--quick` or `--only` run writes only with `--out`.
  * It runs compiled (`tsc -p bench/tsconfig.json` writes .bench/), with plain node: no TypeScript
@@ -18,13 +18,14 @@ import { matches, type BenchContext } from './context.js';
 import { load, machineFacts } from './machine.js';
 import { collectGarbage } from './measure.js';
 import { renderTable, renderTargets, type SuiteResult } from './report.js';
+import { bullmq } from './suites/bullmq.js';
 import { cpu } from './suites/cpu.js';
 import { memory } from './suites/memory.js';
 import { overhead } from './suites/overhead.js';
 import { wfcommons } from './suites/wfcommons.js';
 import { workers } from './suites/workers.js';
 
-const suites = { overhead, memory, workers, cpu, wfcommons };
+const suites = { overhead, memory, workers, bullmq, cpu, wfcommons };
 
 /** What `npm run bench` runs (package.json), quoted in the results. */
 const script = 'npm run build && tsc -p bench/tsconfig.json && node --expose-gc .bench/index.js';
@@ -99,10 +100,10 @@ async function runSuites(
       'other processes shared the CPU and the figures are noisy)',
     '',
     'Every figure is a median of several runs; every ratio compares contenders measured side by side ' +
-      'in the same process, their runs interleaved. The targets are those of issue 3.',
+      'in the same process, their runs interleaved. The targets are those of issue 3 (BullMQ: issue 7).',
     '',
     'Run it with `npm run bench` (about 20 minutes; it rewrites this file). `npm run bench -- --quick` takes ' +
-      'fewer sizes and runs; `--only <name>` runs one suite (overhead, memory, workers, cpu, wfcommons) or the ' +
+      'fewer sizes and runs; `--only <name>` runs one suite (overhead, memory, workers, bullmq, cpu, wfcommons) or the ' +
       'workloads whose name matches (`fan`, `layered:10000`, `montage`); those two write only with `--out <file>`. ' +
       'The harness is in `bench/` (one file per concern); `bench/profile.ts` runs one contender for a profiler.',
     '',

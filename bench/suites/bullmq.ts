@@ -1,0 +1,147 @@
+import { fileURLToPath } from 'node:url';
+import type { BenchContext } from '../context.js';
+import { fixed, median, sideBySide, spread, type Contender, type Samples } from '../measure.js';
+import { withCpuOf } from '../remote/process-cpu.js';
+import { startRedis } from '../remote/redis-server.js';
+import { startWorkers, type WorkerProcesses } from '../remote/worker-processes.js';
+import { ratio, type SuiteResult, type Target } from '../report.js';
+import { RawBullmq, runTsdagsBullmq, stagesModule } from '../runners/bullmq.js';
+import { fan } from '../workloads.js';
+
+const suite = 'bullmq';
+const raw = 'raw BullMQ';
+
+/** One tsdags contender: how many worker processes, and how many jobs the run keeps in flight. */
+interface Setup {
+  readonly processes: number;
+  readonly cores: number;
+  readonly queue: string;
+}
+
+/**
+ * Per-stage overhead through remote workers: no-op `fan:n` through `pipeline.run({ executor:
+ * 'bullmq' })` with one and with two `tsdags worker` processes, against n no-op jobs of raw BullMQ
+ * (one `addBulk`, a Worker in this process, `waitUntilFinished`), on a private redis-server.
+ */
+export async function bullmq(ctx: BenchContext): Promise<SuiteResult> {
+  const n = ctx.quick ? 500 : 1000;
+  const name = `fan:${n}`;
+  if (!ctx.selected(suite, `${name} bullmq`)) return { tables: [], targets: [] };
+  ctx.progress(`${suite}: ${name}`);
+  const runs = ctx.quick ? 3 : 5;
+  const dag = fan(n);
+  // Each worker process runs `cores` stages at once; so does the raw Worker.
+  const concurrency = ctx.cores;
+  // `cores` as the executor's docs advise (the workers' total concurrency), and every stage at
+  // once (as addBulk queues every job at once).
+  const setups: Setup[] = [1, 2].flatMap((processes) =>
+    [processes * concurrency, dag.size].map((cores) => ({ processes, cores, queue: `bench-${processes}` })),
+  );
+  const label = ({ processes, cores }: Setup): string =>
+    `tsdags, ${processes} worker process${processes > 1 ? 'es' : ''}, cores ${cores}`;
+
+  const redis = await startRedis();
+  const started: { stop(): Promise<void> }[] = [];
+  const used = new Map<string, number>();
+  // CPU ms of the worker processes and of redis-server, per contender, run by run.
+  const workerCpu: Samples = new Map();
+  const redisCpu: Samples = new Map();
+  let samples: Samples;
+  let ownCpu: Samples;
+  try {
+    const rawRunner = await RawBullmq.start({ redis: redis.url, queue: 'bench-raw' }, concurrency);
+    started.push({ stop: () => rawRunner.close() });
+    const module = fileURLToPath(stagesModule);
+    const workers = new Map<number, WorkerProcesses>();
+    for (const processes of [1, 2]) {
+      const w = await startWorkers(processes, {
+        redis: redis.url,
+        queue: `bench-${processes}`,
+        concurrency,
+        module,
+      });
+      workers.set(processes, w);
+      started.push(w);
+    }
+    const workerPids = [...workers.values()].flatMap((w) => w.pids);
+    const redisPid = [redis.process.pid!];
+    // Every worker process counts, idle or not: they are there during every contender's runs.
+    const measured = (contender: Contender): Contender =>
+      withCpuOf(workerPids, workerCpu, withCpuOf(redisPid, redisCpu, contender));
+    const contenders: Contender[] = [
+      { name: raw, run: () => rawRunner.run(n) },
+      ...setups.map((setup) => ({
+        name: label(setup),
+        run: async () => {
+          const processes = await runTsdagsBullmq(dag, { redis: redis.url, queue: setup.queue }, setup.cores);
+          used.set(label(setup), Math.min(used.get(label(setup)) ?? Infinity, processes));
+        },
+      })),
+    ].map(measured);
+    ({ wall: samples, cpu: ownCpu } = await sideBySide(contenders, runs));
+  } finally {
+    // Workers first: stopped after Redis, they would wait for it to come back.
+    await Promise.allSettled(started.map((s) => s.stop()));
+    await redis.stop();
+  }
+
+  const reference = median(samples.get(raw)!);
+  const us = (ms: number): number => (ms * 1000) / n;
+  const rows = [...samples].map(([system, ms]) => [
+    `${name} bullmq`,
+    system,
+    fixed(median(ms), 1),
+    spread(ms),
+    fixed(us(median(ms)), 0),
+    ratio(median(ms) / reference),
+    fixed(us(median(ownCpu.get(system)!)), 0),
+    // The warm-up run is not in sideBySide's samples: leave it out here too.
+    fixed(us(median(workerCpu.get(system)!.slice(1))), 0),
+    fixed(us(median(redisCpu.get(system)!.slice(1))), 0),
+    system === raw ? '1 (this one)' : String(used.get(system) ?? 'n/a'),
+  ]);
+  const targets: Target[] = setups.map((setup) => {
+    const tsdags = median(samples.get(label(setup))!);
+    return {
+      target: `bullmq ${name}: ${label(setup)} against raw BullMQ`,
+      measured: `${fixed(us(tsdags), 0)} vs ${fixed(us(reference), 0)} µs/stage (${ratio(tsdags / reference)})`,
+      limit: '≤ 1.30x',
+      pass: tsdags / reference <= 1.3,
+    };
+  });
+  return {
+    tables: [
+      {
+        title: 'Remote workers through BullMQ: no-op stages',
+        columns: [
+          'workload',
+          'system',
+          'median ms',
+          'range ms',
+          'µs/stage',
+          'ratio to raw BullMQ',
+          'CPU µs/stage here',
+          'in workers',
+          'in Redis',
+          'processes used',
+        ],
+        numeric: [2, 3, 4, 5, 6, 7, 8],
+        rows,
+        notes: [
+          `Median of ${runs} interleaved runs after one warm-up, on a private redis-server (127.0.0.1) started ` +
+            `for the suite. tsdags: \`pipeline.run({ executor: 'bullmq', storeDir: false, cores })\` on a fresh ` +
+            `pipeline of ${dag.size} no-op stages (root, ${n}, sink), run by \`tsdags worker\` processes ` +
+            `(\`--concurrency ${concurrency}\` each, stages on worker threads) started before the runs; ` +
+            "*cores* caps the jobs in flight: the workers' total concurrency (what the docs advise) or every " +
+            `stage. Raw BullMQ: ${n} no-op jobs with one \`addBulk\`, a \`Worker\` (concurrency ${concurrency}) ` +
+            'in the benchmark process, `waitUntilFinished` on each. Every run makes its Queue and QueueEvents, ' +
+            'as tsdags does. *CPU µs/stage*: user + system time per stage (medians) of the benchmark process ' +
+            '(the orchestrator; for raw BullMQ, its Worker too), of all the worker processes, and of ' +
+            'redis-server (from /proc, 10 ms ticks). *processes used*: the fewest worker processes that ran ' +
+            'stages in a run.',
+        ],
+      },
+    ],
+    targets,
+  };
+}

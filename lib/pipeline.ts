@@ -141,6 +141,17 @@ export class Pipeline {
     if (captured(this, options)) return Run.inert(runId);
     const settings = checkOptions(options);
     const graph = this.graph();
+    // Everything that can refuse the options comes before the run record, so that a refused run
+    // leaves no record behind (a later `resume: 'last'` would pick it).
+    const keyValues = keyValueStore(options.store, settings.storeDir);
+    const worker =
+      settings.executor === 'bullmq'
+        ? new BullMQExecutor({
+            runId,
+            redis: options.redis!,
+            ...(options.queue ? { queue: options.queue } : {}),
+          })
+        : new WorkerThreadExecutor(settings.cores, workerStageCount(graph, settings.thread));
     const store = settings.storeDir === false ? undefined : new FileRunStore(settings.storeDir);
     const recorder =
       store &&
@@ -153,7 +164,6 @@ export class Pipeline {
         resume: settings.resume,
         cache: options.cache ?? false,
       });
-    const keyValues = keyValueStore(options.store, settings.storeDir);
     const log = new EventLog();
     const engine = new Engine(
       graph,
@@ -162,36 +172,18 @@ export class Pipeline {
         cores: settings.cores,
         thread: settings.thread,
         onError: settings.onError,
-        executors: {
-          main: new MainThreadExecutor(),
-          worker:
-            settings.executor === 'bullmq'
-              ? new BullMQExecutor({
-                  runId,
-                  redis: options.redis!,
-                  ...(options.queue ? { queue: options.queue } : {}),
-                })
-              : new WorkerThreadExecutor(settings.cores, workerStageCount(graph, settings.thread)),
-        },
+        executors: { main: new MainThreadExecutor(), worker },
         defaults: options,
         recorder,
         resume: recorder?.resume,
         store: keyValues,
         durations: store?.readDurations(this.name),
+        signal: options.signal,
       },
       log,
     );
     const done = engine.done.finally(() => (keyValues as Partial<RedisKeyValueStore>).close?.());
     const run = new Run(runId, log.observable, done, engine, graph);
-    const { signal } = options;
-    if (signal) {
-      const abort = () => run.cancel(signal.reason);
-      if (signal.aborted) queueMicrotask(abort);
-      else {
-        signal.addEventListener('abort', abort, { once: true });
-        void done.finally(() => signal.removeEventListener('abort', abort));
-      }
-    }
     engine.start();
     return run;
   }

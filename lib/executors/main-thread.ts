@@ -26,6 +26,11 @@ export class MainThreadExecutor implements Executor {
 
 function untilAborted<T>(work: PromiseLike<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
+    // The stage itself, or whoever saw its stage:start, may have cancelled the run already.
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
     const abort = () => reject(signal.reason);
     signal.addEventListener('abort', abort, { once: true });
     work.then(

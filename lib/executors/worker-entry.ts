@@ -37,6 +37,8 @@ process.exit = ((code?: number | string | null) => {
 const channel = (Tinypool.workerData as { channel?: SharedArrayBuffer } | undefined)?.channel;
 
 const loaded = new Map<string, Promise<void>>();
+// Modules whose import stopped at a pipeline's start(): stages defined below it never exist here.
+const stoppedAtStart = new Set<string>();
 
 export default async function runStage(task: WorkerTask): Promise<unknown> {
   let loading = loaded.get(task.module);
@@ -44,7 +46,13 @@ export default async function runStage(task: WorkerTask): Promise<unknown> {
   await loading;
   const definition = lookup(task.module, task.name);
   if (definition === undefined) {
-    return failure('STAGE_NOT_FOUND', `importing its module defines no stage() named "${task.name}"`);
+    return failure(
+      'STAGE_NOT_FOUND',
+      stoppedAtStart.has(task.module)
+        ? `importing its module reached pipeline.start() or run() before any stage() named "${task.name}" ` +
+            '(a worker thread stops there); define every stage above the first start()'
+        : `importing its module defines no stage() named "${task.name}"`,
+    );
   }
   if (definition === 'ambiguous' || !definition.fn) {
     return failure('STAGE_NOT_FOUND', `its module defines more than one stage() named "${task.name}"`);
@@ -66,7 +74,10 @@ export default async function runStage(task: WorkerTask): Promise<unknown> {
 async function load(module: string): Promise<void> {
   if (typeScriptFile.test(module)) await registerTypeScript();
   return new Promise<void>((resolve, reject) => {
-    enterWorker(resolve);
+    enterWorker(() => {
+      stoppedAtStart.add(module);
+      resolve();
+    });
     import(module).then(
       () => resolve(),
       (cause: unknown) =>

@@ -151,8 +151,12 @@ function newLane(resourceLimits: ResourceLimits | undefined): Lane {
     ...(workerExecArgv ? { execArgv: workerExecArgv } : {}),
     ...(resourceLimits ? { resourceLimits } : {}),
   });
-  // A worker that fails with no task in flight must not crash the process: its next task reports it.
-  pool.on('error', () => {});
+  // A thread that dies with no stage in flight (a timer a stage left behind threw, say) must not
+  // crash the process; the lane gets a fresh thread. Say so: the stage that left it succeeded.
+  pool.on('error', (error: unknown) => {
+    const message = (error as { message?: unknown } | null)?.message;
+    console.warn(`tsdags: a worker thread died after its stage returned: ${String(message ?? error)}`);
+  });
   return { pool, channel, busy: false };
 }
 

@@ -48,6 +48,8 @@ export interface EngineOptions {
   readonly resume?: ResumeInfo | undefined;
   /** What `ctx.store` is in class stages. */
   readonly store: KeyValueStore;
+  /** Cancels the run when it aborts (checked before the first stage is dispatched, too). */
+  readonly signal?: AbortSignal | undefined;
   /** Durations of earlier runs by stage name, ms: weights the priority of the critical path. */
   readonly durations: ReadonlyMap<string, number> | undefined;
 }
@@ -82,6 +84,7 @@ export class Engine implements AttemptHost {
   readonly #ready: ReadyQueue;
   readonly #threads: Executor[];
   readonly #retryTimers = new Set<ReturnType<typeof setTimeout>>();
+  readonly #onAbort = () => this.cancel(this.#options.signal?.reason);
   // Created on demand: for a child being watched, or for run.output().
   #signals: (StageSignal | undefined)[] | undefined;
   // Whether a stage's forkJoin is subscribed, and whether its own outcome is settled.
@@ -159,7 +162,10 @@ export class Engine implements AttemptHost {
           this.#watched[i] = 1;
           this.#book.reused(i, restored.get(i));
           this.#settling.push(i);
-        } else if (graph.parentStart[i] === graph.parentStart[i + 1] || hasOutsideInputs(graph.stages[i]!)) {
+        } else if (
+          this.#watched[i] === 0 &&
+          (graph.parentStart[i] === graph.parentStart[i + 1] || hasOutsideInputs(graph.stages[i]!))
+        ) {
           this.#watchInputs(i);
         }
       }
@@ -168,6 +174,9 @@ export class Engine implements AttemptHost {
       return;
     }
     this.#subscribed = true;
+    const signal = this.#options.signal;
+    if (signal?.aborted) this.cancel(signal.reason);
+    else signal?.addEventListener('abort', this.#onAbort, { once: true });
     if (n === 0) this.#finish();
     else this.#drain();
   }
@@ -242,7 +251,8 @@ export class Engine implements AttemptHost {
       if (this.#options.onError === 'stop') this.#stop();
     }
     this.#settling.push(i);
-    this.#drain();
+    // While start() subscribes, an input that fails at once waits for the first drain.
+    if (this.#subscribed) this.#drain();
   }
 
   // The loop that settles finished stages and hands ready ones to the capped mergeMap while cores
@@ -274,6 +284,7 @@ export class Engine implements AttemptHost {
   }
 
   #settle(i: number): void {
+    if (this.#isSettled[i]) throw new InternalError(`stage "${this.#graph.stages[i]!.name}" settled twice`);
     this.#settled++;
     this.#isSettled[i] = 1;
     const signal = this.#signals![i];
@@ -408,9 +419,11 @@ export class Engine implements AttemptHost {
     this.#clearRetries();
   }
 
+  // Once the run is over, or stopping: no retry will start, and the run's signal is let go.
   #clearRetries(): void {
     for (const timer of this.#retryTimers) clearTimeout(timer);
     this.#retryTimers.clear();
+    this.#options.signal?.removeEventListener('abort', this.#onAbort);
   }
 
   #emit(event: RunEvent, i?: number): void {
@@ -464,17 +477,21 @@ export class Engine implements AttemptHost {
     );
   }
 
-  // A bug in the engine itself: end the run loudly rather than hang.
+  // A bug in the engine, or a run record that cannot be written: end the run loudly rather than
+  // hang. Stages in flight are told to stop, and every waiting run.output() gets the error.
   #fatal(error: unknown): void {
     if (this.#finished) return;
     this.#finished = true;
     this.#clearRetries();
+    const failure = error instanceof Error ? error : new InternalError(String(error));
+    this.#abort.abort(failure);
+    for (const signal of this.#signals ?? []) if (signal && !signal.settled) signal.reject(failure);
     for (const subscription of this.#subscriptions) subscription.unsubscribe();
     this.#log.close();
-    void this.#options.recorder?.close().catch(() => {});
+    void this.#options.recorder?.close(failure).catch(() => {});
     const executors = new Set(Object.values(this.#options.executors));
     void Promise.allSettled([...executors].map((executor) => executor.cancel()));
-    this.#reject(error instanceof Error ? error : new InternalError(String(error)));
+    this.#reject(failure);
   }
 }
 

@@ -8,7 +8,9 @@ import type { RunEvent } from './events.js';
 export class EventLog {
   readonly events: RunEvent[] = [];
   readonly observable: Observable<RunEvent>;
-  #live = new Set<Subscriber<RunEvent>>();
+  // Each live subscriber with how many events it has seen: one that subscribes while an event is
+  // being emitted has seen it in its replay, and must not get it twice.
+  #live = new Map<Subscriber<RunEvent>, number>();
   #closed = false;
 
   constructor() {
@@ -19,19 +21,24 @@ export class EventLog {
         subscriber.complete();
         return;
       }
-      this.#live.add(subscriber);
+      this.#live.set(subscriber, this.events.length);
       return () => this.#live.delete(subscriber);
     });
   }
 
   emit(event: RunEvent): void {
-    this.events.push(event);
-    if (this.#live.size > 0) for (const subscriber of this.#live) subscriber.next(event);
+    const count = this.events.push(event);
+    if (this.#live.size === 0) return;
+    for (const [subscriber, seen] of this.#live) {
+      if (seen >= count) continue;
+      this.#live.set(subscriber, count);
+      subscriber.next(event);
+    }
   }
 
   close(): void {
     this.#closed = true;
-    for (const subscriber of this.#live) subscriber.complete();
+    for (const subscriber of this.#live.keys()) subscriber.complete();
     this.#live.clear();
   }
 }

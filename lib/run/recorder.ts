@@ -19,6 +19,6 @@ export interface Recorder {
    * durably before this returns, so that whoever sees the event can rely on a resume reusing it.
    */
   record(event: RunEvent, i?: number): void;
-  /** Flushes and closes the record once the run is over. */
-  close(): Promise<void>;
+  /** Flushes and closes the record once the run is over; `error` when the run died of one. */
+  close(error?: Error): Promise<void>;
 }

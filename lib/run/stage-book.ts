@@ -62,6 +62,7 @@ export class StageBook {
     state.values[i] = value;
     state.status[i] = Code.Succeeded;
     state.finishedAt[i] = time;
+    if (state.errors.size > 0) state.errors.delete(i); // an earlier attempt's failure
     const durationMs = time - state.startedAt[i]!;
     this.#emit(
       { type: 'stage:done', time, stage: this.#name(i), attempt, threadId: state.threadIds[i]!, durationMs },
@@ -83,6 +84,8 @@ export class StageBook {
 
   retrying(i: number, attempt: number, delayMs: number, error: StageFailedError): void {
     this.state.status[i] = Code.Retrying;
+    // Kept, so a stage skipped or cancelled while it waits still shows why it was retrying.
+    this.state.errors.set(i, error);
     this.#emit({ type: 'stage:retry', time: now(), stage: this.#name(i), attempt, delayMs, error });
   }
 

@@ -5,6 +5,7 @@ import { writeFileAtomicSync } from './files.js';
 import { checkRunId, sha256 } from './keys.js';
 import type { RecordLine, RunMeta, RunSummary } from './run-record.js';
 import { RunNotFoundError, StoreCorruptError } from './store-errors.js';
+import { TsdagsError } from '../errors.js';
 
 /** A run read back from the store. */
 export interface StoredRun {
@@ -41,6 +42,13 @@ export class FileRunStore {
   /** Starts a run's record: writes its header and opens its event log for appending. */
   beginRun(meta: RunMeta): RunLogWriter {
     const dir = this.runDir(meta.runId);
+    if (existsSync(join(dir, 'run.json'))) {
+      throw new TsdagsError(
+        'RUN_EXISTS',
+        `Expected a new run id, got "${meta.runId}", which ${this.dir} already holds. Resume it with ` +
+          `{ resume: '${meta.runId}' } (a new run id), or pick another runId.`,
+      );
+    }
     writeFileAtomicSync(join(dir, 'run.json'), JSON.stringify(meta));
     return new RunLogWriter(dir, meta);
   }
@@ -49,7 +57,7 @@ export class FileRunStore {
   listRuns(): RunSummary[] {
     const runsDir = join(this.dir, 'runs');
     if (!existsSync(runsDir)) return [];
-    return readdirSync(runsDir)
+    const runs = readdirSync(runsDir)
       .sort()
       .flatMap((runId) => {
         const file = join(runsDir, runId, 'run.json');
@@ -67,6 +75,9 @@ export class FileRunStore {
           },
         ];
       });
+    // By start time, not by id: ids may be chosen by users, and two ids of one second sort by
+    // their random part.
+    return runs.sort((a, b) => a.startedAt - b.startedAt || (a.runId < b.runId ? -1 : 1));
   }
 
   /** Reads a run back: by id, or `'last'` for the latest run (of `pipeline`, when given). */
@@ -89,17 +100,15 @@ export class FileRunStore {
         if (!stored || 'unstored' in stored) return undefined;
         if ('json' in stored) return { value: stored.json };
         if ('undefined' in stored) return { value: undefined };
-        const bytes =
-          'inline' in stored
-            ? Buffer.from(stored.inline, 'base64')
-            : readFileSync(join(dir, 'results', stored.file));
+        const file = 'inline' in stored ? eventsFile : join(dir, 'results', stored.file);
+        if (!('inline' in stored) && !existsSync(file)) {
+          throw new StoreCorruptError(file, `is missing: it held the result of stage "${line.stage}"`);
+        }
+        const bytes = 'inline' in stored ? Buffer.from(stored.inline, 'base64') : readFileSync(file);
         try {
           return { value: decode(bytes) };
         } catch {
-          throw new StoreCorruptError(
-            'inline' in stored ? eventsFile : join(dir, 'results', stored.file),
-            `holds a result of stage "${line.stage}" that cannot be decoded`,
-          );
+          throw new StoreCorruptError(file, `holds a result of stage "${line.stage}" that cannot be decoded`);
         }
       },
     };

@@ -43,13 +43,23 @@ export function computation(stage: Stage): string {
 }
 
 function argsKey(stage: Stage, named: boolean): string {
+  if (stage.definition.kind === 'class') return classFieldsKey(stage);
   if (stage.args.length === 0) return '';
   const placeholder = (ref: unknown, k: number) =>
     ref instanceof Stage && named ? { tsdagsStage: ref.name } : { tsdagsInput: k };
   // Scalars and upstream stages, the common case, need no serializer.
   if (stage.args.every(isScalar)) {
     let k = 0;
-    return JSON.stringify(stage.args.map((a) => (a instanceof Stage ? placeholder(a, k++) : a)));
+    // JSON would print undefined, NaN and ±Infinity all as null: spell those out.
+    return JSON.stringify(
+      stage.args.map((a) =>
+        a instanceof Stage
+          ? placeholder(a, k++)
+          : a === undefined || (typeof a === 'number' && !Number.isFinite(a))
+            ? { tsdagsScalar: String(a) }
+            : a,
+      ),
+    );
   }
   const placeholders = stage.refs.map(placeholder);
   const args = stage.refs.length === 0 ? stage.args : resolveArgs(stage.args, placeholders);
@@ -74,4 +84,17 @@ function isScalar(value: unknown): boolean {
     type === 'boolean' ||
     value instanceof Stage
   );
+}
+
+// What a class stage was constructed with lives in its own fields (`new Scale(5)` keeps 5 in
+// `this.factor`): those stand for its arguments. Stage's own bookkeeping fields are left out.
+const stageFields = new Set(['definition', 'options', 'args', 'refs', 'orderDeps']);
+
+function classFieldsKey(stage: Stage): string {
+  const fields: Record<string, unknown> = {};
+  for (const key of Object.keys(stage))
+    if (!stageFields.has(key)) fields[key] = (stage as unknown as Record<string, unknown>)[key];
+  if (Object.keys(fields).length === 0) return '';
+  // Fields that cannot be hashed (functions, sockets) make every instance differ: never reused.
+  return valueHash(fields) ?? `unhashable:${Math.random()}`;
 }

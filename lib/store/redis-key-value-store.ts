@@ -25,7 +25,16 @@ export class RedisKeyValueStore implements KeyValueStore {
   async get<T = unknown>(key: string): Promise<T | undefined> {
     const name = this.#prefix + checkKey(key);
     const bytes = await this.#call((redis) => redis.getBuffer(name));
-    return bytes === null ? undefined : (decode(bytes) as T);
+    if (bytes === null) return undefined;
+    try {
+      return decode(bytes) as T;
+    } catch {
+      throw new TsdagsError(
+        'STORE_CORRUPT',
+        `The Redis store at ${this.#target.address} holds a value under ${JSON.stringify(name)} that tsdags did ` +
+          'not write (it cannot be decoded). Delete that key, or use another store key.',
+      );
+    }
   }
 
   async set(key: string, value: unknown): Promise<void> {

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { TsdagsError } from '../errors.js';
 import type { Graph } from '../graph/graph.js';
 import type { ResumeInfo, RunEvent } from '../run/events.js';
 import type { Recorder } from '../run/recorder.js';
@@ -80,15 +81,27 @@ export class RunRecorder implements Recorder {
   }
 
   record(event: RunEvent, i?: number): void {
+    try {
+      this.#record(event, i);
+    } catch (cause) {
+      const stage = 'stage' in event ? ` for stage "${event.stage}"` : '';
+      throw new TsdagsError(
+        'STORE_WRITE',
+        `The run record in ${this.#writer.dir} could not be written${stage} ` +
+          `(${cause instanceof Error ? cause.message : String(cause)}). Check that the store directory is ` +
+          'writable and has room, or run with storeDir: false to keep no record.',
+        { cause },
+      );
+    }
+  }
+
+  #record(event: RunEvent, i?: number): void {
     const writer = this.#writer;
     switch (event.type) {
       case 'stage:done': {
         const value = this.#state!.values[i!];
         const cached = this.#cacheKeys.get(i!);
-        if (cached !== undefined && !event.cached) {
-          const bytes = encode(value);
-          if (bytes) writeFileAtomicSync(this.#options.store.cacheFile(cached), bytes);
-        }
+        if (cached !== undefined && !event.cached) this.#writeCache(cached, event.stage, value);
         writer.append({
           ...event,
           fingerprint: this.#fingerprint(i!),
@@ -111,7 +124,7 @@ export class RunRecorder implements Recorder {
     }
   }
 
-  async close(): Promise<void> {
+  async close(error?: Error): Promise<void> {
     const state = this.#state;
     const counts: Record<string, number> = {};
     const durations: Record<string, number> = {};
@@ -135,11 +148,32 @@ export class RunRecorder implements Recorder {
           durations[stage.name] = state.finishedAt[i]! - state.startedAt[i]!;
         }
       });
-      status = counts['cancelled'] ? 'cancelled' : counts['failed'] ? 'failed' : 'succeeded';
+      // A stage still running or pending at the end means the run did not finish (it was stopped
+      // by an error of the engine or of this record): not a success.
+      const unfinished = (counts['running'] ?? 0) + (counts['pending'] ?? 0) > 0;
+      status = counts['cancelled']
+        ? 'cancelled'
+        : counts['failed'] || unfinished || error
+          ? 'failed'
+          : 'succeeded';
     }
     this.#writer.close({ status, finishedAt: Date.now(), counts });
     if (Object.keys(durations).length > 0)
       this.#options.store.writeDurations(this.#options.pipeline, durations);
+  }
+
+  // The cache is a convenience: an entry that cannot be written is a warning, not a failed run.
+  #writeCache(key: string, stage: string, value: unknown): void {
+    const file = this.#options.store.cacheFile(key);
+    try {
+      const bytes = encode(value);
+      if (bytes) writeFileAtomicSync(file, bytes);
+    } catch (error) {
+      console.warn(
+        `tsdags: the cached result of stage "${stage}" could not be written to ${file} ` +
+          `(${error instanceof Error ? error.message : String(error)}); the stage will run again next time.`,
+      );
+    }
   }
 
   #fingerprint(i: number): string {

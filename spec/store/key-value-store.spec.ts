@@ -88,6 +88,19 @@ describe('ctx.store', () => {
     await check.close();
   });
 
+  test('a value tsdags did not write is named, not a raw decode error', async () => {
+    const { Redis } = await import('ioredis');
+    const raw = new Redis(redis.url);
+    await raw.set('tsdags:kv:foreign', 'plain text');
+    await raw.quit();
+    const store = new RedisKeyValueStore(redis.url);
+
+    await expect(store.get('foreign')).rejects.toThrow(
+      `The Redis store at ${redis.url} holds a value under "tsdags:kv:foreign" that tsdags did not write`,
+    );
+    await store.close();
+  });
+
   test('a Redis that is not there fails the stage with an error naming its address', async () => {
     const s = new Remember();
     const result = await new Pipeline()

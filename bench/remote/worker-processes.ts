@@ -24,6 +24,8 @@ export interface WorkerSettings {
 /** Some running `tsdags worker` processes on one queue. */
 export interface WorkerProcesses {
   readonly pids: readonly number[];
+  /** Rejects if one of them exits before `stop()`: a run waiting for its jobs would wait forever. */
+  readonly lost: Promise<never>;
   /** Stops them all and waits for their exit. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -31,7 +33,11 @@ export interface WorkerProcesses {
 export async function startWorkers(count: number, settings: WorkerSettings): Promise<WorkerProcesses> {
   const children: ChildProcess[] = [];
   const exits: Promise<unknown>[] = [];
+  const outputs: { text: string }[] = [];
   let stopping: Promise<void> | undefined;
+  let lose: (error: Error) => void = () => {};
+  const lost = new Promise<never>((_, reject) => (lose = reject));
+  lost.catch(() => undefined); // raced by the runs; unhandled only if no run is waiting
   const stop = (): Promise<void> =>
     (stopping ??= Promise.all(children.map((child, k) => stopOne(child, exits[k]!))).then(() => undefined));
   try {
@@ -53,28 +59,37 @@ export async function startWorkers(count: number, settings: WorkerSettings): Pro
       );
       children.push(child);
       exits.push(once(child, 'exit').catch(() => undefined));
+      const output = (outputs[k] = { text: '' });
+      child.once('exit', (code, signal) => {
+        if (!stopping)
+          lose(
+            new Error(
+              `Expected tsdags worker ${child.pid} to run until stopped, got its exit (${code ?? signal}):\n${output.text}`,
+            ),
+          );
+      });
     }
-    await Promise.all(children.map(ready));
+    await Promise.all(children.map((child, k) => ready(child, outputs[k]!)));
   } catch (error) {
     await stop();
     throw error;
   }
-  return { pids: children.map((child) => child.pid!), stop };
+  return { pids: children.map((child) => child.pid!), lost, stop };
 }
 
 // Resolves on the worker's "ready on queue" line; rejects with its output if it exits first.
-function ready(child: ChildProcess): Promise<void> {
-  let output = '';
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+// Everything it prints is kept in `output`, for the message if it dies later.
+function ready(child: ChildProcess, output: { text: string }): Promise<void> {
+  child.stderr!.on('data', (chunk: Buffer) => (output.text += chunk.toString()));
   return new Promise<void>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
-      output += `${line}\n`;
+      output.text += `${line}\n`;
       if (/ready on queue/.test(line)) resolve();
     });
     child.once('error', reject);
     child.once('exit', (code, signal) =>
-      reject(new Error(`Expected a ready tsdags worker, got its exit (${code ?? signal}):\n${output}`)),
+      reject(new Error(`Expected a ready tsdags worker, got its exit (${code ?? signal}):\n${output.text}`)),
     );
   });
 }

@@ -73,7 +73,10 @@ export async function bullmq(ctx: BenchContext): Promise<SuiteResult> {
       ...setups.map((setup) => ({
         name: label(setup),
         run: async () => {
-          const processes = await runTsdagsBullmq(dag, { redis: redis.url, queue: setup.queue }, setup.cores);
+          const processes = await Promise.race([
+            runTsdagsBullmq(dag, { redis: redis.url, queue: setup.queue }, setup.cores),
+            workers.get(setup.processes)!.lost,
+          ]);
           used.set(label(setup), Math.min(used.get(label(setup)) ?? Infinity, processes));
         },
       })),

@@ -28,6 +28,8 @@ export interface WorkerProcess {
   readonly stderr: () => string;
   /** Resolves with the first line (past or future) that matches; rejects if the process exits first. */
   waitFor(pattern: RegExp): Promise<string>;
+  /** As waitFor, but only a line written from now on. */
+  next(pattern: RegExp): Promise<string>;
   /** Resolves with the exit code and signal, once its output is read. */
   readonly exited: Promise<[number | null, NodeJS.Signals | null]>;
   /** SIGKILL unless it has exited; waits for the exit. */
@@ -92,23 +94,28 @@ function watch(child: ChildProcess): WorkerProcess {
     waitFor(pattern) {
       const seen = lines.find((line) => pattern.test(line));
       if (seen !== undefined) return Promise.resolve(seen);
-      return new Promise<string>((resolve, reject) => {
-        const waiter = { pattern, resolve };
-        waiters.add(waiter);
-        void exited.then(([code, signal]) => {
-          if (!waiters.delete(waiter)) return;
-          reject(
-            new Error(
-              `worker ${child.pid} exited (${code ?? signal}) before printing ${pattern}:\n` +
-                `${lines.join('\n')}\n${stderr}`,
-            ),
-          );
-        });
-      });
+      return next(pattern);
     },
+    next,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
     },
   };
+
+  function next(pattern: RegExp): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
+      const waiter = { pattern, resolve };
+      waiters.add(waiter);
+      void exited.then(([code, signal]) => {
+        if (!waiters.delete(waiter)) return;
+        reject(
+          new Error(
+            `worker ${child.pid} exited (${code ?? signal}) before printing ${pattern}:\n` +
+              `${lines.join('\n')}\n${stderr}`,
+          ),
+        );
+      });
+    });
+  }
 }

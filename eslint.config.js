@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', 'docs/', '.tsdags/'] },
+  { ignores: ['dist/', 'coverage/', 'node_modules/', 'docs/', '.tsdags/', '.bench/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

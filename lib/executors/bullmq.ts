@@ -1,6 +1,6 @@
 import type { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { CancelledError, TsdagsError, UncloneableValueError } from '../errors.js';
+import { CancelledError, InternalError, TsdagsError, UncloneableValueError } from '../errors.js';
 import {
   cancelChannel,
   cancelMessage,
@@ -47,7 +47,7 @@ export class BullMQExecutor implements Executor {
   readonly #redis: RedisConnection;
   readonly #redisTimeout: number;
   readonly #keepJobs: number;
-  readonly #resumes: string | undefined;
+  #resumes: string | undefined;
   readonly #jobOptions: Record<string, unknown>;
   // A timeout or a cancelled run: the job is taken back from the queue or its worker.
   readonly #pending = new PendingAttempts((jobId) => this.#stopJob(jobId));
@@ -74,6 +74,17 @@ export class BullMQExecutor implements Executor {
     // One BullMQ attempt per engine attempt: the engine owns retries (and their events); BullMQ
     // still re-runs a job whose worker was lost (stalled), which is not a new attempt.
     this.#jobOptions = { attempts: 1, removeOnComplete: { age: keepJobs }, removeOnFail: { age: keepJobs } };
+  }
+
+  /**
+   * Makes this the executor of a run that resumes `runId` (as the `resumes` option does), before
+   * any attempt: jobs that run's orchestrator left behind are taken over when they do the same work.
+   */
+  resumeFrom(runId: string): void {
+    if (this.#starting !== undefined || this.#toAdd.length > 0) {
+      throw new InternalError('resumeFrom() was called after the first attempt');
+    }
+    this.#resumes = runId;
   }
 
   run(attempt: Attempt): Promise<unknown> {

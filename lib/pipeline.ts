@@ -164,6 +164,8 @@ export class Pipeline {
         resume: settings.resume,
         cache: options.cache ?? false,
       });
+    // A resumed remote run takes over the jobs its earlier run left running or finished.
+    if (recorder?.resume && worker instanceof BullMQExecutor) worker.resumeFrom(recorder.resume.from);
     const log = new EventLog();
     const engine = new Engine(
       graph,

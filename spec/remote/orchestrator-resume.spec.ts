@@ -143,28 +143,25 @@ test('tsdags run --redis --resume after the orchestrator is SIGKILLed runs only 
 // recorder.resume.from)` once the record is open), the job the killed orchestrator left running is
 // not taken over: the stage runs twice, and this fails (checked: with that line, it passes). When
 // the line lands, test.failing reports this as failing: make it a plain test().
-test.failing(
-  'tsdags run --redis --resume takes over a remote stage that was running when the orchestrator was killed',
-  async () => {
-    const setup = await setUp();
-    const remote = `${hostname()}:${setup.worker.pid}`;
-    const env = { TSDAGS_REMOTE_GATE: '1' };
+test('tsdags run --redis --resume takes over a remote stage that was running when the orchestrator was killed', async () => {
+  const setup = await setUp();
+  const remote = `${hostname()}:${setup.worker.pid}`;
+  const env = { TSDAGS_REMOTE_GATE: '1' };
 
-    // Killed while plus_one runs on the worker, waiting for the gate.
-    const first = await killedRun(
-      setup,
-      (seen) => done(seen).length === ungated.length && starts(seen).some((e) => e.stage === 'plus_one'),
-      env,
-    );
-    expect(starts(first.seen).find((e) => e.stage === 'plus_one')?.worker).toBe(remote);
+  // Killed while plus_one runs on the worker, waiting for the gate.
+  const first = await killedRun(
+    setup,
+    (seen) => done(seen).length === ungated.length && starts(seen).some((e) => e.stage === 'plus_one'),
+    env,
+  );
+  expect(starts(first.seen).find((e) => e.stage === 'plus_one')?.worker).toBe(remote);
 
-    const second = await resume(setup, env);
-    expect({ code: second.code, stderr: second.stderr }).toMatchObject({ code: 0 });
-    const all = events(second.stdout);
-    expect(all.at(-1)).toMatchObject({ type: 'run:done', status: 'succeeded' });
-    // The job left running finished for the resumed run: plus_one ran once, on the same worker.
-    expect(starts(all).find((e) => e.stage === 'plus_one')?.worker).toBe(remote);
-    expect(sorted(markersOf(setup.markers))).toEqual(sorted([...ungated, ...rest]));
-    expect(resultOf(setup.markers)).toEqual({ parts: [5, 9, 50], sum: 64 });
-  },
-);
+  const second = await resume(setup, env);
+  expect({ code: second.code, stderr: second.stderr }).toMatchObject({ code: 0 });
+  const all = events(second.stdout);
+  expect(all.at(-1)).toMatchObject({ type: 'run:done', status: 'succeeded' });
+  // The job left running finished for the resumed run: plus_one ran once, on the same worker.
+  expect(starts(all).find((e) => e.stage === 'plus_one')?.worker).toBe(remote);
+  expect(sorted(markersOf(setup.markers))).toEqual(sorted([...ungated, ...rest]));
+  expect(resultOf(setup.markers)).toEqual({ parts: [5, 9, 50], sum: 64 });
+});

@@ -7,7 +7,6 @@ import type { RunResult } from '../run/run-result.js';
 import { InterruptedError } from './exit-code.js';
 import { JsonReporter } from './json-reporter.js';
 import { loadPipeline } from './load-pipeline.js';
-import { checkRunPictures, drawRun, drawTimeline } from './pictures.js';
 import { PlainReporter } from './plain-reporter.js';
 import { ProgressDisplay } from './progress-display.js';
 import type { Reporter } from './reporter.js';
@@ -73,7 +72,6 @@ export function addRunCommand(program: Command): void {
 
 async function runFile(file: string, flags: RunFlags): Promise<void> {
   const flagOptions = toRunOptions(flags);
-  checkRunPictures(flags);
   // Under --json, stdout is kept for the events before the module loads: its top level may print.
   const json = flags.json ? new JsonReporter() : undefined;
   const loaded = await loadPipeline(file);
@@ -98,11 +96,11 @@ async function runFile(file: string, flags: RunFlags): Promise<void> {
     result = await run.done;
     reporter.finish(result);
     if (flags.svg !== undefined) {
-      await drawRun(result, flags.svg);
+      await result.visualize(flags.svg);
       reporter.note(`wrote ${flags.svg}`);
     }
     if (flags.timeline !== undefined) {
-      await drawTimeline(result, flags.timeline);
+      await result.timeline(flags.timeline);
       reporter.note(`wrote ${flags.timeline}`);
     }
     if (result.status !== 'succeeded' && options.storeDir !== false) {

@@ -1,7 +1,6 @@
 import { basename, extname } from 'node:path';
 import type { Command } from 'commander';
 import { loadPipeline } from './load-pipeline.js';
-import { drawPipeline } from './pictures.js';
 import { divertStdout } from './write-hook.js';
 
 interface VizFlags {
@@ -29,9 +28,9 @@ async function vizFile(file: string, flags: VizFlags): Promise<void> {
   // A cycle or a duplicate name is reported before drawing, with its path.
   pipeline.graph();
   if (stdout) {
-    stdout.raw(await drawPipeline(pipeline));
+    stdout.raw(await pipeline.visualize());
     return;
   }
-  await drawPipeline(pipeline, output);
+  await pipeline.visualize(output);
   process.stderr.write(`wrote ${output}\n`);
 }

@@ -196,7 +196,7 @@ export class Pipeline {
    */
   async start(options: RunOptions = {}): Promise<RunResult> {
     const result = await this.run(options).done;
-    if (result.status === 'cancelled') throw new CancelledError();
+    if (result.status === 'cancelled') throw new CancelledError(result.cancelReason);
     if (result.status === 'failed') {
       const errors = result.errors;
       throw errors.length === 1 ? errors[0]! : new RunFailedError(errors);

@@ -468,7 +468,8 @@ export class Engine implements AttemptHost {
     const { runId, executors, recorder } = this.#options;
     this.#emit({ type: 'run:done', time, runId, status, durationMs: time - this.#startedAt });
     this.#log.close();
-    const result = new RunResult(runId, status, this.#startedAt, time, this.state, this.#log.events);
+    const reason = this.#isCancelled ? (this.#abort.signal.reason as CancelledError).cause : undefined;
+    const result = new RunResult(runId, status, this.#startedAt, time, this.state, this.#log.events, reason);
     const closing = [...new Set(Object.values(executors))].map((executor) => executor.close());
     if (recorder) closing.push(recorder.close());
     Promise.all(closing).then(

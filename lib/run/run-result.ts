@@ -61,6 +61,8 @@ export class RunResult {
   readonly status: RunStatus;
   readonly startedAt: number;
   readonly finishedAt: number;
+  /** Why the run was cancelled (what `run.cancel()` or the `signal` was given), when it was. */
+  readonly cancelReason: unknown;
   /** Every event of the run, in order. */
   readonly events: readonly RunEvent[];
   readonly #state: RunState;
@@ -74,7 +76,9 @@ export class RunResult {
     finishedAt: number,
     state: RunState,
     events: readonly RunEvent[],
+    cancelReason?: unknown,
   ) {
+    this.cancelReason = cancelReason;
     this.runId = runId;
     this.events = events;
     this.status = status;

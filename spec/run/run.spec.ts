@@ -114,11 +114,11 @@ describe('run.cancel()', () => {
       return gate.promise;
     });
     const pipeline = new Pipeline().addStage(waits());
-    const run = pipeline.run();
-    run.cancel();
+    const started = pipeline.start({ storeDir: false, signal: AbortSignal.abort('user pressed stop') });
     gate.resolve();
 
-    expect((await run.done).status).toBe('cancelled');
+    await expect(started).rejects.toThrow(new CancelledError('user pressed stop'));
+    await expect(started).rejects.toBeInstanceOf(CancelledError);
     expect(new CancelledError('why').message).toBe('The run was cancelled: why');
   });
 });

@@ -1,8 +1,8 @@
 /**
- * A private redis-server for the BullMQ suite: 127.0.0.1, a free port, no persistence, started
- * by `startRedis()` and stopped with `redis.stop()` when the suite ends. Readiness is the server's
- * own "Ready to accept connections" line, then a PING. (The logic of spec/support/redis-server.ts,
- * copied: the benchmark does not import from the specs.)
+ * A private redis-server for the BullMQ suite and the specs: 127.0.0.1, a free port, no
+ * persistence, started by `startRedis()` and stopped with `redis.stop()` when done. Readiness is
+ * the server's own "Ready to accept connections" line, then a PING, so nothing waits on a clock.
+ * (The specs reach it through spec/support/redis-server.ts.)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';

@@ -51,16 +51,7 @@ export function checkExecutorOptions(options: BullMQExecutorOptions): BullMQSett
       throw new TypeError(`Expected \`${name}\` to be a non-empty string, got ${describeValue(value)}.`);
     }
   }
-  for (const [name, value] of [
-    ['queue', queue],
-    ['prefix', prefix],
-  ] as const) {
-    if (typeof value !== 'string' || value.length === 0 || value.includes(':')) {
-      throw new TypeError(
-        `Expected \`${name}\` to be a non-empty name without ':', got ${describeValue(value)}.`,
-      );
-    }
-  }
+  checkQueueNames(queue, prefix);
   for (const [name, value, unit] of [
     ['redisTimeout', redisTimeout, 'ms'],
     ['keepJobs', keepJobs, 's'],
@@ -72,4 +63,18 @@ export function checkExecutorOptions(options: BullMQExecutorOptions): BullMQSett
     }
   }
   return { runId, redis, queue, prefix, redisTimeout, keepJobs: Math.ceil(keepJobs), resumes };
+}
+
+/** Checks a BullMQ queue name and key prefix: non-empty, and without ':' (BullMQ's separator). */
+export function checkQueueNames(queue: unknown, prefix: unknown): void {
+  for (const [name, value] of [
+    ['queue', queue],
+    ['prefix', prefix],
+  ] as const) {
+    if (typeof value !== 'string' || value.length === 0 || value.includes(':')) {
+      throw new TypeError(
+        `Expected \`${name}\` to be a non-empty name without ':', got ${describeValue(value)}.`,
+      );
+    }
+  }
 }

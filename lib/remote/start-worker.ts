@@ -13,6 +13,7 @@ import {
   redisTarget,
   type RedisConnection,
 } from './redis-connection.js';
+import { checkQueueNames } from './executor-options.js';
 import { RedisUnavailableError } from './remote-errors.js';
 import { StageIndex } from './stage-index.js';
 
@@ -183,16 +184,7 @@ function checkOptions(options: RemoteWorkerOptions): Settings {
       `Expected \`concurrency\` to be a whole number from 1 up, got ${describeValue(concurrency)}.`,
     );
   }
-  for (const [name, value] of [
-    ['queue', queue],
-    ['prefix', prefix],
-  ] as const) {
-    if (typeof value !== 'string' || value.length === 0 || value.includes(':')) {
-      throw new TypeError(
-        `Expected \`${name}\` to be a non-empty name without ':', got ${describeValue(value)}.`,
-      );
-    }
-  }
+  checkQueueNames(queue, prefix);
   if (thread !== 'worker' && thread !== 'main') {
     throw new TypeError(`Expected \`thread\` to be 'worker' or 'main', got ${describeValue(thread)}.`);
   }

@@ -1,4 +1,4 @@
-import { isPromiseLike } from '../run/stage-attempt.js';
+import { isPromiseLike } from '../stage/inputs.js';
 import type { Attempt, Executor } from './executor.js';
 
 /**

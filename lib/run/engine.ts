@@ -30,7 +30,8 @@ import { backoff, isRetryable, retryPolicyOf } from './retry.js';
 import { Code, RunResult, type RunState } from './run-result.js';
 import { StageBook } from './stage-book.js';
 import { argumentsOf, inputsByName } from './stage-inputs.js';
-import { isPromiseLike, StageAttempt, stageLogger, type AttemptHost } from './stage-attempt.js';
+import { isPromiseLike } from '../stage/inputs.js';
+import { StageAttempt, stageLogger, type AttemptHost } from './stage-attempt.js';
 import { StageSignal } from './stage-signal.js';
 
 /** Settings the engine runs with, defaults filled in. */

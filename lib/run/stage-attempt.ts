@@ -71,12 +71,6 @@ export class StageAttempt implements Attempt {
   }
 }
 
-export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return (
-    typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
-  );
-}
-
 export function stageLogger(name: string): StageContext['log'] {
   const prefix = `[${name}]`;
   return {

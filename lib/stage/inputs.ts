@@ -46,7 +46,8 @@ export function isRef(value: unknown): value is StageRef {
   return value instanceof Stage || isObservable(value) || isPromiseLike(value);
 }
 
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+/** A Promise, or anything with a `then` method. */
+export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return (
     typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
   );

@@ -120,7 +120,7 @@ export class FileRunStore {
 
   /** Stage durations of the pipeline's last run, ms by stage name. */
   readDurations(pipeline: string): Map<string, number> | undefined {
-    const file = join(this.dir, 'pipelines', `${sha256(pipeline).slice(0, 32)}.json`);
+    const file = this.#durationsFile(pipeline);
     if (!existsSync(file)) return undefined;
     try {
       const parsed = JSON.parse(readFileSync(file, 'utf8')) as { durations?: Record<string, number> };
@@ -131,8 +131,12 @@ export class FileRunStore {
   }
 
   writeDurations(pipeline: string, durations: Record<string, number>): void {
-    const file = join(this.dir, 'pipelines', `${sha256(pipeline).slice(0, 32)}.json`);
+    const file = this.#durationsFile(pipeline);
     writeFileAtomicSync(file, JSON.stringify({ pipeline, durations }));
+  }
+
+  #durationsFile(pipeline: string): string {
+    return join(this.dir, 'pipelines', `${sha256(pipeline).slice(0, 32)}.json`);
   }
 
   #lastRunId(pipeline: string | undefined): string {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { TsdagsError } from '../errors.js';
 import type { Graph } from '../graph/graph.js';
-import type { ResumeInfo, RunEvent } from '../run/events.js';
+import { now, type ResumeInfo, type RunEvent } from '../run/events.js';
 import type { Recorder } from '../run/recorder.js';
 import { Code, type RunState } from '../run/run-result.js';
 import { decode, encode, errorJson } from './codec.js';
@@ -51,7 +51,8 @@ export class RunRecorder implements Recorder {
       version: 1,
       runId: options.runId,
       pipeline: options.pipeline,
-      startedAt: Date.now(),
+      // Fractional ms, like the events' times: runs started within one millisecond still sort.
+      startedAt: now(),
       cores: options.cores,
       ...(plan ? { resumedFrom: plan.info.from } : {}),
       stages: Object.fromEntries(graph.stages.map((s) => [s.name, ''])),
@@ -157,7 +158,7 @@ export class RunRecorder implements Recorder {
           ? 'failed'
           : 'succeeded';
     }
-    this.#writer.close({ status, finishedAt: Date.now(), counts });
+    this.#writer.close({ status, finishedAt: now(), counts });
     if (Object.keys(durations).length > 0)
       this.#options.store.writeDurations(this.#options.pipeline, durations);
   }

@@ -39,7 +39,7 @@ describe('FileRunStore', () => {
     const second = await new Pipeline().addStages([double(2), failing()]).run({ storeDir: dir.path }).done;
     const runs = new FileRunStore(dir.path).listRuns();
 
-    expect(runs.map((r) => r.runId)).toEqual([first.runId, second.runId].sort());
+    expect(runs.map((r) => r.runId)).toEqual([first.runId, second.runId]);
     const last = runs.find((r) => r.runId === second.runId)!;
     expect(last).toMatchObject({ status: 'failed', stages: 2 });
     expect(last.counts).toMatchObject({ failed: 1 });

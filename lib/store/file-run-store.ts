@@ -1,21 +1,14 @@
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { decode } from './codec.js';
 import { writeFileAtomicSync } from './files.js';
 import { checkRunId, sha256 } from './keys.js';
+import { byStart, isRunMeta, notRunMeta, parseLine, storedValue, summaryOf } from './record-reading.js';
 import type { RecordLine, RunMeta, RunSummary } from './run-record.js';
+import type { RunLog, RunStore, StoredRun } from './run-store.js';
 import { RunNotFoundError, StoreCorruptError } from './store-errors.js';
 import { TsdagsError } from '../errors.js';
 
-/** A run read back from the store. */
-export interface StoredRun {
-  readonly meta: RunMeta;
-  readonly lines: readonly RecordLine[];
-  /** Problems that did not stop the read (a truncated last line), to show the user. */
-  readonly warnings: readonly string[];
-  /** Decodes a stage result the run stored. */
-  result(line: RecordLine): { value: unknown } | undefined;
-}
+export type { StoredRun } from './run-store.js';
 
 /**
  * Run records and stage results as files under one directory (`.tsdags/` by default):
@@ -28,11 +21,17 @@ export interface StoredRun {
  *
  * Nothing to install, and a crash loses at most the line being written.
  */
-export class FileRunStore {
+export class FileRunStore implements RunStore {
   readonly dir: string;
+  readonly writeAdvice =
+    'Check that the store directory is writable and has room, or run with storeDir: false to keep no record.';
 
   constructor(dir: string) {
     this.dir = resolve(dir);
+  }
+
+  get location(): string {
+    return this.dir;
   }
 
   runDir(runId: string): string {
@@ -53,6 +52,10 @@ export class FileRunStore {
     return new RunLogWriter(dir, meta);
   }
 
+  hasRun(runId: string): boolean {
+    return existsSync(join(this.runDir(runId), 'run.json'));
+  }
+
   /** Every stored run, oldest first. */
   listRuns(): RunSummary[] {
     const runsDir = join(this.dir, 'runs');
@@ -62,22 +65,9 @@ export class FileRunStore {
       .flatMap((runId) => {
         const file = join(runsDir, runId, 'run.json');
         if (!existsSync(file)) return [];
-        const meta = readMeta(file);
-        return [
-          {
-            runId: meta.runId,
-            pipeline: meta.pipeline,
-            startedAt: meta.startedAt,
-            status: meta.status,
-            durationMs: meta.finishedAt === undefined ? undefined : meta.finishedAt - meta.startedAt,
-            stages: Object.keys(meta.stages).length,
-            counts: meta.counts,
-          },
-        ];
+        return [summaryOf(readMeta(file))];
       });
-    // By start time, not by id: ids may be chosen by users, and two ids of one second sort by
-    // their random part.
-    return runs.sort((a, b) => a.startedAt - b.startedAt || (a.runId < b.runId ? -1 : 1));
+    return runs.sort(byStart);
   }
 
   /** Reads a run back: by id, or `'last'` for the latest run (of `pipeline`, when given). */
@@ -96,26 +86,39 @@ export class FileRunStore {
       lines,
       warnings,
       result(line) {
-        const stored = line.result;
-        if (!stored || 'unstored' in stored) return undefined;
-        if ('json' in stored) return { value: stored.json };
-        if ('undefined' in stored) return { value: undefined };
-        const file = 'inline' in stored ? eventsFile : join(dir, 'results', stored.file);
-        if (!('inline' in stored) && !existsSync(file)) {
-          throw new StoreCorruptError(file, `is missing: it held the result of stage "${line.stage}"`);
-        }
-        const bytes = 'inline' in stored ? Buffer.from(stored.inline, 'base64') : readFileSync(file);
-        try {
-          return { value: decode(bytes) };
-        } catch {
-          throw new StoreCorruptError(file, `holds a result of stage "${line.stage}" that cannot be decoded`);
-        }
+        const fileOf = (name: string) => join(dir, 'results', name);
+        return storedValue(
+          line,
+          (name) => {
+            if (!existsSync(fileOf(name))) {
+              throw new StoreCorruptError(
+                fileOf(name),
+                `is missing: it held the result of stage "${line.stage}"`,
+              );
+            }
+            return readFileSync(fileOf(name));
+          },
+          (inline) =>
+            new StoreCorruptError(
+              inline || !line.result || !('file' in line.result) ? eventsFile : fileOf(line.result.file),
+              `holds a result of stage "${line.stage}" that cannot be decoded`,
+            ),
+        );
       },
     };
   }
 
   cacheFile(key: string): string {
     return join(this.dir, 'cache', `${key}.bin`);
+  }
+
+  readCache(key: string): Uint8Array | undefined {
+    const file = this.cacheFile(key);
+    return existsSync(file) ? readFileSync(file) : undefined;
+  }
+
+  writeCache(key: string, bytes: Uint8Array): void {
+    writeFileAtomicSync(this.cacheFile(key), bytes);
   }
 
   /** Stage durations of the pipeline's last run, ms by stage name. */
@@ -139,6 +142,10 @@ export class FileRunStore {
     return join(this.dir, 'pipelines', `${sha256(pipeline).slice(0, 32)}.json`);
   }
 
+  async close(): Promise<void> {
+    // Nothing held open between calls: each run's log is closed by its writer.
+  }
+
   #lastRunId(pipeline: string | undefined): string {
     const runs = this.listRuns().filter((r) => pipeline === undefined || r.pipeline === pipeline);
     const last = runs.at(-1);
@@ -148,7 +155,7 @@ export class FileRunStore {
 }
 
 /** Appends a run's events to its log; `flush()` makes them durable. */
-export class RunLogWriter {
+export class RunLogWriter implements RunLog {
   readonly dir: string;
   #meta: RunMeta;
   #fd: number;
@@ -158,6 +165,10 @@ export class RunLogWriter {
     this.dir = dir;
     this.#meta = meta;
     this.#fd = openSync(join(dir, 'events.jsonl'), 'a');
+  }
+
+  get location(): string {
+    return this.dir;
   }
 
   append(line: RecordLine): void {
@@ -194,9 +205,7 @@ function readMeta(file: string): RunMeta {
   } catch {
     throw new StoreCorruptError(file, 'is not valid JSON');
   }
-  if (meta?.format !== 'tsdags-run' || meta.version !== 1 || typeof meta.stages !== 'object') {
-    throw new StoreCorruptError(file, 'is not a tsdags run record (format "tsdags-run", version 1)');
-  }
+  if (!isRunMeta(meta)) throw new StoreCorruptError(file, notRunMeta);
   return meta;
 }
 
@@ -209,18 +218,14 @@ function readLines(file: string): { lines: RecordLine[]; warnings: string[] } {
   const lines: RecordLine[] = [];
   const warnings: string[] = [];
   raw.forEach((line, k) => {
-    try {
-      const parsed = JSON.parse(line) as RecordLine;
-      if (typeof parsed?.type !== 'string') throw new Error('no type');
-      lines.push(parsed);
-    } catch {
-      if (k === raw.length - 1 && !text.endsWith('\n')) {
-        warnings.push(
-          `${file}: its last line is incomplete (the run was interrupted while writing it) and was ignored`,
-        );
-      } else {
-        throw new StoreCorruptError(file, `has a line that is not a tsdags event (line ${k + 1})`);
-      }
+    const parsed = parseLine(line);
+    if (parsed) lines.push(parsed);
+    else if (k === raw.length - 1 && !text.endsWith('\n')) {
+      warnings.push(
+        `${file}: its last line is incomplete (the run was interrupted while writing it) and was ignored`,
+      );
+    } else {
+      throw new StoreCorruptError(file, `has a line that is not a tsdags event (line ${k + 1})`);
     }
   });
   return { lines, warnings };

@@ -1,20 +1,24 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { TsdagsError } from '../errors.js';
 import type { Graph } from '../graph/graph.js';
 import { now, type ResumeInfo, type RunEvent } from '../run/events.js';
 import type { Recorder } from '../run/recorder.js';
 import { Code, type RunState } from '../run/run-result.js';
 import { decode, encode, errorJson } from './codec.js';
-import type { FileRunStore, RunLogWriter } from './file-run-store.js';
-import { writeFileAtomicSync } from './files.js';
 import { cacheKey, fingerprint } from './fingerprint.js';
 import type { RecordLine, StoredResult } from './run-record.js';
+import type { RunLog, RunStore } from './run-store.js';
 
 // Results up to this size sit inline in their event line; larger ones get a file of their own.
 const inlineLimit = 16 * 1024;
 
+interface ResumePlan {
+  readonly restored: Map<number, unknown>;
+  readonly info: ResumeInfo;
+}
+
 export interface RecorderOptions {
-  readonly store: FileRunStore;
+  /** Where the record goes. The recorder closes it as the run ends (or when it cannot start). */
+  readonly store: RunStore;
   readonly graph: Graph;
   readonly runId: string;
   readonly pipeline: string;
@@ -26,15 +30,15 @@ export interface RecorderOptions {
 }
 
 /**
- * The run's record in a FileRunStore: every event appended as it happens (a `stage:done` with its
- * result, written before the event is announced), results reused from a resumed run, and the
- * input-keyed cache.
+ * The run's record in a RunStore (files or Redis): every event appended as it happens (a
+ * `stage:done` with its result, written before the event is announced), results reused from a
+ * resumed run, and the input-keyed cache.
  */
 export class RunRecorder implements Recorder {
   readonly restored: Map<number, unknown>;
   readonly resume: ResumeInfo | undefined;
   readonly #options: RecorderOptions;
-  readonly #writer: RunLogWriter;
+  readonly #writer: RunLog;
   readonly #fingerprints: (string | undefined)[];
   readonly #cacheKeys = new Map<number, string>();
   #state: RunState | undefined;
@@ -43,10 +47,21 @@ export class RunRecorder implements Recorder {
     this.#options = options;
     const { store, graph } = options;
     this.#fingerprints = new Array<string | undefined>(graph.stages.length);
-    const plan = options.resume === undefined ? undefined : this.#planResume(options.resume);
+    let plan: ResumePlan | undefined;
+    try {
+      plan = options.resume === undefined ? undefined : this.#planResume(options.resume);
+      this.#writer = this.#begin(plan?.info.from);
+    } catch (error) {
+      void store.close().catch(() => {});
+      throw error;
+    }
     this.restored = plan?.restored ?? new Map();
     this.resume = plan?.info;
-    this.#writer = store.beginRun({
+  }
+
+  #begin(resumedFrom: string | undefined): RunLog {
+    const { store, graph, ...options } = this.#options;
+    return store.beginRun({
       format: 'tsdags-run',
       version: 1,
       runId: options.runId,
@@ -54,7 +69,7 @@ export class RunRecorder implements Recorder {
       // Fractional ms, like the events' times: runs started within one millisecond still sort.
       startedAt: now(),
       cores: options.cores,
-      ...(plan ? { resumedFrom: plan.info.from } : {}),
+      ...(resumedFrom === undefined ? {} : { resumedFrom }),
       stages: Object.fromEntries(graph.stages.map((s) => [s.name, ''])),
       status: 'running',
     });
@@ -72,12 +87,23 @@ export class RunRecorder implements Recorder {
     const key = cacheKey(this.#options.graph.stages[i]!, inputs);
     if (key === undefined) return undefined;
     this.#cacheKeys.set(i, key);
-    const file = this.#options.store.cacheFile(key);
-    if (!existsSync(file)) return undefined;
+    // The cache is a convenience: an entry that cannot be read or decoded is a miss, and the stage
+    // runs and rewrites it.
+    let bytes: Uint8Array | undefined;
     try {
-      return { value: decode(readFileSync(file)) };
+      bytes = this.#options.store.readCache(key);
+    } catch (error) {
+      console.warn(
+        `tsdags: the cached result of stage "${this.#options.graph.stages[i]!.name}" could not be read from ` +
+          `${this.#options.store.location} (${error instanceof Error ? error.message : String(error)}); the stage runs.`,
+      );
+      return undefined;
+    }
+    if (bytes === undefined) return undefined;
+    try {
+      return { value: decode(bytes) };
     } catch {
-      return undefined; // A damaged cache entry is a miss: the stage runs and rewrites it.
+      return undefined;
     }
   }
 
@@ -88,9 +114,8 @@ export class RunRecorder implements Recorder {
       const stage = 'stage' in event ? ` for stage "${event.stage}"` : '';
       throw new TsdagsError(
         'STORE_WRITE',
-        `The run record in ${this.#writer.dir} could not be written${stage} ` +
-          `(${cause instanceof Error ? cause.message : String(cause)}). Check that the store directory is ` +
-          'writable and has room, or run with storeDir: false to keep no record.',
+        `The run record in ${this.#writer.location} could not be written${stage} ` +
+          `(${cause instanceof Error ? cause.message : String(cause)}). ${this.#options.store.writeAdvice}`,
         { cause },
       );
     }
@@ -158,20 +183,24 @@ export class RunRecorder implements Recorder {
           ? 'failed'
           : 'succeeded';
     }
-    this.#writer.close({ status, finishedAt: now(), counts });
-    if (Object.keys(durations).length > 0)
-      this.#options.store.writeDurations(this.#options.pipeline, durations);
+    const { store, pipeline } = this.#options;
+    try {
+      this.#writer.close({ status, finishedAt: now(), counts });
+      if (Object.keys(durations).length > 0) store.writeDurations(pipeline, durations);
+    } finally {
+      await store.close();
+    }
   }
 
   // The cache is a convenience: an entry that cannot be written is a warning, not a failed run.
   #writeCache(key: string, stage: string, value: unknown): void {
-    const file = this.#options.store.cacheFile(key);
+    const store = this.#options.store;
     try {
       const bytes = encode(value);
-      if (bytes) writeFileAtomicSync(file, bytes);
+      if (bytes) store.writeCache(key, bytes);
     } catch (error) {
       console.warn(
-        `tsdags: the cached result of stage "${stage}" could not be written to ${file} ` +
+        `tsdags: the cached result of stage "${stage}" could not be written to ${store.location} ` +
           `(${error instanceof Error ? error.message : String(error)}); the stage will run again next time.`,
       );
     }
@@ -198,7 +227,7 @@ export class RunRecorder implements Recorder {
   }
 
   // Which stages keep their stored result: stored, unchanged, and with every upstream stage kept.
-  #planResume(resume: string): { restored: Map<number, unknown>; info: ResumeInfo } {
+  #planResume(resume: string): ResumePlan {
     const { store, graph, pipeline } = this.#options;
     const stored = store.readRun(resume, pipeline);
     for (const warning of stored.warnings) console.warn(`tsdags: ${warning}`);

@@ -2,22 +2,36 @@ import { describeValue, TsdagsError } from '../errors.js';
 
 /** A run id or store key that could address a file outside the store, or is not valid at all. */
 export class InvalidStoreKeyError extends TsdagsError {
-  constructor(what: 'run id' | 'store key', got: string, rule: string) {
+  constructor(what: 'run id' | 'store key' | 'Redis key prefix', got: string, rule: string) {
     super('INVALID_STORE_KEY', `Expected a ${what} ${rule}, got ${JSON.stringify(got)}.`);
   }
 }
 
-/** A file in the store is not what tsdags wrote: corrupted, or another program's. */
+/**
+ * A file (or Redis key) in the store is not what tsdags wrote: corrupted, or another program's.
+ * `file` is the file, or for Redis the address and the key: `redis://host:6379 tsdags:run:<id>`.
+ */
 export class StoreCorruptError extends TsdagsError {
   readonly file: string;
 
-  constructor(file: string, problem: string) {
+  constructor(file: string, problem: string, message?: string) {
     super(
       'STORE_CORRUPT',
-      `The run store file ${file} ${problem}. It was not written by this version of tsdags, or it was ` +
-        `damaged: move it away (or point storeDir elsewhere) and run again.`,
+      message ??
+        `The run store file ${file} ${problem}. It was not written by this version of tsdags, or it was ` +
+          `damaged: move it away (or point storeDir elsewhere) and run again.`,
     );
     this.file = file;
+  }
+
+  /** A Redis key of a RedisRunStore that holds what tsdags did not write there. */
+  static redis(address: string, key: string, problem: string): StoreCorruptError {
+    return new StoreCorruptError(
+      `${address} ${key}`,
+      problem,
+      `The Redis run store at ${address} holds under ${JSON.stringify(key)} a value that ${problem}. It was not ` +
+        'written by this version of tsdags, or it was damaged: delete that key (or use another prefix) and run again.',
+    );
   }
 }
 

@@ -14,35 +14,44 @@ import {
 
 const { port, flag, url, options } = workerData as SyncWorkerData;
 let client: Promise<Redis> | undefined;
+let lastError: Error | undefined;
 
 port.on('message', (request: SyncRequest) => void answer(request));
 
 async function answer({ id, commands, atomic }: SyncRequest): Promise<void> {
   let reply: SyncReply;
+  let redis: Redis | undefined;
   try {
-    const redis = await connect();
+    redis = await connect();
     const batch = atomic ? redis.multi() : redis.pipeline();
     for (const [name, ...args] of commands) {
       batch.callBuffer(name, ...args.map((arg) => (arg instanceof Uint8Array ? asBuffer(arg) : arg)));
     }
     const results = (await batch.exec()) ?? [];
     const failed = results.findIndex(([error]) => error);
-    reply =
-      failed < 0
-        ? { id, replies: results.map(([, value]) => value) }
-        : { id, error: results[failed]![0]!.message, command: failed };
+    const error = results[failed]?.[0];
+    reply = !error
+      ? { id, replies: results.map(([, value]) => value) }
+      : { id, error: error.message, ...(isReply(error) ? { command: failed } : {}) };
   } catch (error) {
-    // Not reached (refused, closed, timed out), or a transaction that failed as a whole.
-    const reached = (error as { name?: unknown }).name === 'ReplyError';
+    // Not reached: refused, closed, timed out, credentials refused (what the connection last said
+    // is more telling than "Connection is closed."). A transaction Redis refused as a whole is a reply.
+    const reached = redis !== undefined && isReply(error);
+    const cause = reached ? error : (lastError ?? error);
     reply = {
       id,
-      error: error instanceof Error ? error.message : String(error),
+      error: cause instanceof Error ? cause.message : String(cause),
       ...(reached ? { command: 0 } : {}),
     };
   }
   port.postMessage(reply);
   Atomics.store(flag, 0, 1);
   Atomics.notify(flag, 0);
+}
+
+// Redis answered with an error (WRONGTYPE, OOM...), as opposed to a connection that failed.
+function isReply(error: unknown): boolean {
+  return (error as { name?: unknown } | null)?.name === 'ReplyError';
 }
 
 function connect(): Promise<Redis> {
@@ -61,7 +70,8 @@ function connect(): Promise<Redis> {
       connectionName: 'tsdags-run-store',
     };
     const redis = url === undefined ? new Client(all) : new Client(url, all);
-    redis.on('error', () => {}); // Errors reach the commands that fail; no unhandled 'error' event.
+    // Errors reach the commands that fail; the last one explains a closed connection.
+    redis.on('error', (error: Error) => (lastError = error));
     await redis.connect();
     return redis;
   })());

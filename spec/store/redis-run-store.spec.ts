@@ -5,7 +5,6 @@
  */
 import { Redis } from 'ioredis';
 import { Pipeline, StoreCorruptError, stage } from 'tsdags';
-import { encode } from '../../lib/store/codec.js';
 import { RedisRunStore } from '../../lib/store/redis-run-store.js';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
 import { runWithStore, startWithStore } from '../support/run-with-store.js';

@@ -1,19 +1,18 @@
 import type { Command } from 'commander';
-import type { FileRunStore } from '../store/file-run-store.js';
 import type { RunSummary } from '../store/run-record.js';
+import type { RunStore } from '../store/run-store.js';
 import { colorsFor, formatDuration, formatTime, type Colors } from './format.js';
-import { listStoredRuns, openRunStore } from './run-store.js';
+import { addStoreFlags, listStoredRuns, openRunStore, withRunStore, type StoreFlags } from './run-store.js';
 import { countsText, countStages, storedStages } from './stored-run.js';
 import { textTable } from './text-table.js';
 
-interface RunsFlags {
-  storeDir?: string;
+interface RunsFlags extends StoreFlags {
   json?: boolean;
 }
 
 /** `tsdags runs`: the runs a store holds. */
 export function addRunsCommand(program: Command): void {
-  program
+  const command = program
     .command('runs')
     .summary('list past runs')
     .description('List the runs recorded in the run store, the newest last.')
@@ -21,25 +20,26 @@ export function addRunsCommand(program: Command): void {
       'after',
       '\nA run whose process was killed has no end recorded: it stays "running" (resume it with\n' +
         '`tsdags run <file> --resume <runId>`). Exit codes: 0 listed, 2 a store that cannot be read.',
-    )
-    .option('--store-dir <dir>', 'the run store to read (default: .tsdags)')
+    );
+  addStoreFlags(command)
     .option('--json', 'print each run as one line of JSON on stdout')
     .option('--verbose', 'show stack traces')
     .action(listRuns);
 }
 
-function listRuns(flags: RunsFlags): void {
-  const store = openRunStore(flags.storeDir);
-  const runs = listStoredRuns(store);
-  if (flags.json) {
-    for (const run of runs) process.stdout.write(`${JSON.stringify(run)}\n`);
-    return;
-  }
-  if (runs.length === 0) {
-    process.stderr.write(`No runs in ${store.dir} yet.\n`);
-    return;
-  }
-  process.stdout.write(`${runsTable(runs, store, colorsFor(process.stdout))}\n`);
+async function listRuns(flags: RunsFlags, command: Command): Promise<void> {
+  await withRunStore(openRunStore(flags, command), (store) => {
+    const runs = listStoredRuns(store);
+    if (flags.json) {
+      for (const run of runs) process.stdout.write(`${JSON.stringify(run)}\n`);
+      return;
+    }
+    if (runs.length === 0) {
+      process.stderr.write(`No runs in ${store.location} yet.\n`);
+      return;
+    }
+    process.stdout.write(`${runsTable(runs, store, colorsFor(process.stdout))}\n`);
+  });
 }
 
 /**
@@ -49,7 +49,7 @@ function listRuns(flags: RunsFlags): void {
  *   20261126T022240-9c1d2e  seed      2026-11-26 02:22:40  running    3 succeeded, 3 pending -
  * ```
  */
-export function runsTable(runs: readonly RunSummary[], store: FileRunStore, colors: Colors): string {
+export function runsTable(runs: readonly RunSummary[], store: RunStore, colors: Colors): string {
   const rows = runs.map((run) => [
     run.runId,
     run.pipeline,
@@ -74,7 +74,7 @@ export function runsTable(runs: readonly RunSummary[], store: FileRunStore, colo
 
 // A finished run's header has its counts; a run with no end recorded (still running, or its
 // process killed) is read from its event log.
-function stagesText(run: RunSummary, store: FileRunStore): string {
+function stagesText(run: RunSummary, store: RunStore): string {
   if (run.counts) return countsText(new Map(Object.entries(run.counts)));
   try {
     const stored = store.readRun(run.runId);

@@ -1,19 +1,18 @@
 import type { Command } from 'commander';
-import type { StoredRun } from '../store/file-run-store.js';
+import type { StoredRun } from '../store/run-store.js';
 import { colorsFor, formatDuration, formatTime, type Colors } from './format.js';
-import { openRunStore, readStoredRun } from './run-store.js';
+import { addStoreFlags, openRunStore, readStoredRun, withRunStore, type StoreFlags } from './run-store.js';
 import { paintStatus } from './runs-command.js';
 import { storedStages, type StoredStage } from './stored-run.js';
 import { textTable } from './text-table.js';
 
-interface ShowFlags {
-  storeDir?: string;
+interface ShowFlags extends StoreFlags {
   json?: boolean;
 }
 
 /** `tsdags show <runId>`: one stored run, stage by stage. */
 export function addShowCommand(program: Command): void {
-  program
+  const command = program
     .command('show')
     .summary("show one past run's stages")
     .description(
@@ -23,15 +22,19 @@ export function addShowCommand(program: Command): void {
       'after',
       '\nExit codes: 0 shown, 2 a bad run id, a run the store does not have, or a damaged store.',
     )
-    .argument('<runId>', 'a run id as `tsdags runs` lists them, or "last" for the latest run')
-    .option('--store-dir <dir>', 'the run store to read (default: .tsdags)')
+    .argument('<runId>', 'a run id as `tsdags runs` lists them, or "last" for the latest run');
+  addStoreFlags(command)
     .option('--json', 'print the run and its stages as one JSON object on stdout')
     .option('--verbose', 'show stack traces')
     .action(showRun);
 }
 
-function showRun(runId: string, flags: ShowFlags): void {
-  const stored = readStoredRun(openRunStore(flags.storeDir), runId);
+async function showRun(runId: string, flags: ShowFlags, command: Command): Promise<void> {
+  const stored = await withRunStore(openRunStore(flags, command), (store) => {
+    const run = readStoredRun(store, runId);
+    // Results stay in the store; what is shown is read now, before the store closes.
+    return { ...run, result: () => undefined };
+  });
   for (const warning of stored.warnings) process.stderr.write(`tsdags: ${warning}\n`);
   const stages = storedStages(stored.meta, stored.lines);
   if (flags.json) {

@@ -73,7 +73,7 @@ function mark(name: string): void {
  *   load ──> clean ──> report
  *        └─> stats ──┘
  */
-function pipeline(fail: { clean: boolean }, size = 10) {
+function pipeline(fail: { clean: boolean }, size = 10, gate?: Promise<void>) {
   const load = stage({ thread: 'main' }, function load(n: number) {
     mark('load');
     return Array.from({ length: n }, (_, i) => i);
@@ -87,8 +87,9 @@ function pipeline(fail: { clean: boolean }, size = 10) {
     mark('stats');
     return rows.length;
   });
-  const report = stage({ thread: 'main' }, function report(rows: number[], count: number) {
+  const report = stage({ thread: 'main' }, async function report(rows: number[], count: number) {
     mark('report');
+    await gate;
     return `${rows.length} of ${count}`;
   });
   const rows = load(size);
@@ -193,25 +194,18 @@ describe.each(kinds)('%s', (_name, fresh) => {
   });
 
   test('a run whose process died mid-stage (no end recorded) is resumed without re-running finished stages', async () => {
-    // The record a killed orchestrator leaves: `report` started and its process died. The store is
-    // dropped with the run in flight, as a process would drop it, and the run is not closed.
+    // The record a killed orchestrator leaves: `report` started, then its process died. The store
+    // is dropped with the run in flight (its connection closed), and the run never closes its record.
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const stuck = stage({ thread: 'main' }, async function report(rows: number[], count: number) {
-      mark('report');
-      await gate;
-      return `${rows.length} of ${count}`;
-    });
-    const { pipeline: whole } = pipeline({ clean: false });
-    const graph = whole.graph();
-    const [cleaned, counted] = graph.stages.filter((s) => s.name === 'clean' || s.name === 'stats');
-    const dying = new Pipeline({ name: 'resumable' }).addStage(stuck(cleaned!, counted!));
+    const dying = pipeline({ clean: false }, 10, gate).pipeline;
     const killedStore = open();
     const killed = runWithStore(dying, killedStore, { cores: 1 });
     const started = new Promise<void>((resolve) =>
       killed.events.subscribe((e) => e.type === 'stage:start' && e.stage === 'report' && resolve()),
     );
     await started;
+    await killedStore.close();
     const stored = await reading(open, (store) => store.readRun(killed.id));
     expect(stored.meta.status).toBe('running');
 

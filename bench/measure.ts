@@ -20,21 +20,41 @@ export interface Measured {
   readonly inner: Samples;
 }
 
-/** A full garbage collection (twice: the first can leave finalised objects for the second). */
-export function collectGarbage(): void {
-  const gc = (globalThis as { gc?: () => void }).gc;
+type GcOptions = { type: 'major' | 'minor'; execution: 'sync' | 'async' };
+
+function exposedGc(): (options?: GcOptions) => void {
+  const gc = (globalThis as { gc?: (options?: GcOptions) => void }).gc;
   if (!gc)
     throw new Error(
       'Expected global.gc, got none. Run the benchmark with `npm run bench` (node --expose-gc).',
     );
+  return gc;
+}
+
+/**
+ * A full, memory-reducing garbage collection (twice: the first can leave finalised objects for the
+ * second), for measuring what the heap keeps. It also discards optimised code and inline caches.
+ */
+export function collectGarbage(): void {
+  const gc = exposedGc();
   gc();
   gc();
 }
 
 /**
+ * A full mark-compact between timed runs, so one contender's garbage stays off the next one's
+ * clock. Not `gc()` without options: that one is memory-reducing and throws away the optimised
+ * code of everything that ran (measured: 138 functions re-optimised inside the next tsdags run),
+ * which makes every timed run a cold start, and penalises most the contender with the most code.
+ */
+export function collectBetweenRuns(): void {
+  exposedGc()({ type: 'major', execution: 'sync' });
+}
+
+/**
  * Runs every contender `runs` times, interleaved (one run of each in turn, the order rotated each
  * round) so that noise on a shared machine falls on all of them alike, after `warmups` untimed
- * rounds. A full GC before each run keeps one contender's garbage off the next one's clock.
+ * rounds, with a full GC before each run (see collectBetweenRuns).
  */
 export async function sideBySide(
   contenders: readonly Contender[],
@@ -47,7 +67,7 @@ export async function sideBySide(
   for (let round = -warmups; round < runs; round++) {
     for (let k = 0; k < contenders.length; k++) {
       const c = contenders[(k + Math.max(round, 0)) % contenders.length]!;
-      collectGarbage();
+      collectBetweenRuns();
       const start = performance.now();
       const cpuStart = process.cpuUsage();
       const value = await c.run();

@@ -23,10 +23,19 @@ export interface Attempt {
 
 /**
  * Where stages run. `run` returns the stage's result, or a promise of it; a throw or a rejection
- * fails the attempt. At most `cores` attempts are in flight at once: the engine guarantees it.
+ * fails the attempt. At most `cores` attempts are in flight at once, plus those an executor
+ * queues itself (canQueue): the engine guarantees it.
  */
 export interface Executor {
   run(attempt: Attempt): unknown;
+  /**
+   * Whether the executor takes one more attempt of `stage` now, beyond `cores`: it keeps it
+   * queued and starts it itself the moment one of its running stages ends, so no core idles while
+   * the main thread handles that end. The engine asks only while all `cores` in flight are this
+   * executor's, and hands it at most `queueAhead` more. Without it, `cores` caps what is in flight.
+   */
+  canQueue?(stage: Stage): boolean;
+  readonly queueAhead?: number;
   /** Stops every attempt in flight (they reject) and frees the executor's threads. */
   cancel(): Promise<void>;
   /** Frees the executor's threads once the run is over. */

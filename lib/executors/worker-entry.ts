@@ -8,6 +8,8 @@ import { types } from 'node:util';
 import Tinypool from 'tinypool';
 import { enterWorker, lookup } from '../stage/registry.js';
 import {
+  claimTask,
+  revokedTask,
   signalStarted,
   workerFailure,
   writeDeathNote,
@@ -40,7 +42,21 @@ const loaded = new Map<string, Promise<void>>();
 // Modules whose import stopped at a pipeline's start(): stages defined below it never exist here.
 const stoppedAtStart = new Set<string>();
 
-export default async function runStage(task: WorkerTask): Promise<unknown> {
+// A lane's tasks run one at a time, in the order they were sent: the next one can arrive while an
+// async stage awaits, and waits for its turn here.
+let turn: Promise<unknown> = Promise.resolve();
+
+export default function runStage(task: WorkerTask): Promise<unknown> {
+  const mine = turn.then(() => runInTurn(task));
+  turn = mine.then(nothing, nothing);
+  return mine;
+}
+
+function nothing(): void {}
+
+async function runInTurn(task: WorkerTask): Promise<unknown> {
+  // Taken back by the main thread before its turn came (its run was cancelled): it never runs.
+  if (channel && !claimTask(channel, task.ticket)) return revokedTask;
   let loading = loaded.get(task.module);
   if (!loading) loaded.set(task.module, (loading = load(task.module)));
   await loading;
@@ -58,7 +74,7 @@ export default async function runStage(task: WorkerTask): Promise<unknown> {
     return failure('STAGE_NOT_FOUND', `its module defines more than one stage() named "${task.name}"`);
   }
   stagesRunning++;
-  if (channel) signalStarted(channel);
+  if (channel) signalStarted(channel, task.ticket);
   let result: unknown;
   try {
     result = await definition.fn(...task.args);

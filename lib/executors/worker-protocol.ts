@@ -4,6 +4,8 @@ export interface WorkerTask {
   readonly name: string;
   readonly stage: string;
   readonly args: unknown[];
+  /** Its number on the lane, counting from 1: tasks are claimed and started in this order. */
+  readonly ticket: number;
 }
 
 /** A failure the worker entry diagnosed itself; errors thrown by stages cross as they are. */
@@ -15,48 +17,96 @@ export interface WorkerFailure {
 
 export const workerFailure = '__tsdagsWorkerFailure';
 
+/** What a worker answers for a task that was taken back before it started (revokeTask). */
+export const revokedTask = '__tsdagsRevoked';
+
 export function isWorkerFailure(value: unknown): value is WorkerFailure {
   return typeof value === 'object' && value !== null && workerFailure in value;
 }
 
 /**
- * What a lane's worker thread tells the main thread through shared memory, without a message:
+ * What a lane's main side and its worker thread tell each other through shared memory, without a
+ * message. A lane holds at most two tasks: the one running and the next, already sent, so the
+ * thread starts it the moment the first ends, with no round trip through the main thread.
  *
- * - Int32 0: a counter the worker bumps (and notifies) the moment a stage's code starts, after
- *   its module is imported, so `stage:start` and timeouts count the stage, not the thread's
- *   start-up;
- * - Int32 1 and the bytes after: a death note. A result that structured clone refuses kills the
- *   thread inside tinypool (after our code returned), and the error that reaches the main thread
- *   is an empty object; the dying worker writes why here first (length, then UTF-8).
+ * - Int32 0 (started): the ticket of the last task whose stage code started, after its module was
+ *   imported; the worker notifies it, so `stage:start` and timeouts count the stage, not the
+ *   thread's start-up;
+ * - Int32 1 (note): a death note's length. A result that structured clone refuses kills the thread
+ *   inside tinypool (after our code returned), and the error that reaches the main thread is an
+ *   empty object; the dying worker writes why in the bytes after the cells first (UTF-8);
+ * - Int32 2 (claimed): the ticket of the last task the worker took up (its turn came);
+ * - Int32 3 (revoked): a ticket the main side took back before the worker claimed it.
+ *
+ * Claim and revoke are a Dekker pair on sequentially consistent atomics: each side writes its own
+ * cell, then reads the other's, so at least one of them sees the other (revokeTask).
  */
 export const laneChannelBytes = 1024;
-const noteOffset = 8;
+const started = 0;
+const note = 1;
+const claimed = 2;
+const revoked = 3;
+const noteOffset = 16;
 
-export function signalStarted(channel: SharedArrayBuffer): void {
-  const cells = new Int32Array(channel, 0, 2);
-  Atomics.add(cells, 0, 1);
-  Atomics.notify(cells, 0);
+function cells(channel: SharedArrayBuffer): Int32Array {
+  return new Int32Array(channel, 0, 4);
 }
 
-/** Resolves when the lane's worker next starts a stage (a stage already started counts). */
-export function whenStarted(channel: SharedArrayBuffer, seen: number): Promise<unknown> {
-  const wait = Atomics.waitAsync(new Int32Array(channel, 0, 2), 0, seen);
-  return wait.async ? wait.value : Promise.resolve();
+export function signalStarted(channel: SharedArrayBuffer, ticket: number): void {
+  const c = cells(channel);
+  Atomics.store(c, started, ticket);
+  Atomics.notify(c, started);
 }
 
-export function startedCount(channel: SharedArrayBuffer): number {
-  return Atomics.load(new Int32Array(channel, 0, 2), 0);
+/** Resolves once the lane's worker has started the stage of `ticket` (or a later one). */
+export async function whenStarted(channel: SharedArrayBuffer, ticket: number): Promise<void> {
+  const c = cells(channel);
+  for (;;) {
+    const seen = Atomics.load(c, started);
+    if (seen >= ticket) return;
+    const wait = Atomics.waitAsync(c, started, seen);
+    if (wait.async) await wait.value;
+  }
+}
+
+/** Releases every waiter of whenStarted: for a lane whose thread is gone. */
+export function releaseStartWaiters(channel: SharedArrayBuffer): void {
+  const c = cells(channel);
+  Atomics.store(c, started, 0x7fffffff);
+  Atomics.notify(c, started);
+}
+
+/** The worker takes up task `ticket`; false when the main side took it back first. */
+export function claimTask(channel: SharedArrayBuffer, ticket: number): boolean {
+  const c = cells(channel);
+  Atomics.store(c, claimed, ticket);
+  return Atomics.load(c, revoked) !== ticket;
+}
+
+/** Whether the lane's worker took up task `ticket`: it runs, or ran. */
+export function isClaimed(channel: SharedArrayBuffer, ticket: number): boolean {
+  return Atomics.load(cells(channel), claimed) >= ticket;
+}
+
+/**
+ * Takes task `ticket` back before the worker claims it; false when the worker claimed it first
+ * (it runs). When both sides race, the worker sees the revocation and answers `revokedTask`.
+ */
+export function revokeTask(channel: SharedArrayBuffer, ticket: number): boolean {
+  const c = cells(channel);
+  Atomics.store(c, revoked, ticket);
+  return Atomics.load(c, claimed) < ticket;
 }
 
 export function writeDeathNote(channel: SharedArrayBuffer, text: string): void {
   const bytes = new TextEncoder().encode(text).subarray(0, laneChannelBytes - noteOffset);
   new Uint8Array(channel, noteOffset).set(bytes);
-  Atomics.store(new Int32Array(channel, 0, 2), 1, bytes.length);
+  Atomics.store(cells(channel), note, bytes.length);
 }
 
 /** Reads and clears the note; undefined when the worker left none. */
 export function takeDeathNote(channel: SharedArrayBuffer): string | undefined {
-  const length = Atomics.exchange(new Int32Array(channel, 0, 2), 1, 0);
+  const length = Atomics.exchange(cells(channel), note, 0);
   if (length === 0) return undefined;
   return new TextDecoder().decode(new Uint8Array(channel, noteOffset, length).slice());
 }

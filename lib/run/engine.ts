@@ -69,7 +69,8 @@ class UpstreamFailure {
 /**
  * One run of a graph. Each stage is an RxJS observable that waits with forkJoin on its upstream
  * stages' signals; once it emits, the stage joins the ready queue, and ready stages go through one
- * mergeMap capped at `cores` into the executors. The stage observables are created and subscribed
+ * mergeMap capped at `cores` into the executors (plus what an executor queues ahead itself, see
+ * Executor.canQueue). The stage observables are created and subscribed
  * in topological order, so no subscription recurses up the graph (DESIGN.md, trap 1), and the
  * settling of stages is a loop over a queue, so no completion recurses down it either. What
  * happens to each stage is written down by the StageBook.
@@ -83,7 +84,11 @@ export class Engine implements AttemptHost {
   readonly #abort = new AbortController();
   readonly #dispatch = new Subject<number>();
   readonly #ready: ReadyQueue;
-  readonly #threads: Executor[];
+  // Each stage's executor, by index into #executors (0 main, 1 worker), and attempts in flight on each.
+  readonly #executors: Executor[];
+  readonly #executorOf: Uint8Array;
+  readonly #inFlightOn: Int32Array;
+  readonly #cap: number;
   readonly #retryTimers = new Set<ReturnType<typeof setTimeout>>();
   readonly #onAbort = () => this.cancel(this.#options.signal?.reason);
   // Created on demand: for a child being watched, or for run.output().
@@ -117,9 +122,14 @@ export class Engine implements AttemptHost {
     this.#watched = new Uint8Array(graph.stages.length);
     this.#isSettled = new Uint8Array(graph.stages.length);
     this.#ready = new ReadyQueue(graph.stages.length, stageRanks(graph, options.durations));
-    this.#threads = graph.stages.map(
-      (s) => options.executors[s.options.thread ?? options.thread ?? 'worker'],
-    );
+    this.#executors = [options.executors.main, options.executors.worker];
+    this.#executorOf = new Uint8Array(graph.stages.length);
+    for (let i = 0; i < graph.stages.length; i++) {
+      if ((graph.stages[i]!.options.thread ?? options.thread ?? 'worker') === 'worker')
+        this.#executorOf[i] = 1;
+    }
+    this.#inFlightOn = new Int32Array(this.#executors.length);
+    this.#cap = options.cores + Math.max(0, ...this.#executors.map((e) => e.queueAhead ?? 0));
     this.done = new Promise<RunResult>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -149,7 +159,7 @@ export class Engine implements AttemptHost {
 
     this.#subscriptions.push(
       this.#dispatch
-        .pipe(mergeMap((i) => this.#execute(i), cores))
+        .pipe(mergeMap((i) => this.#execute(i), this.#cap))
         .subscribe({ next: (i) => this.#attemptOver(i), error: (e: unknown) => this.#fatal(e) }),
     );
     try {
@@ -267,9 +277,11 @@ export class Engine implements AttemptHost {
       for (;;) {
         if (head < settling.length) {
           this.#settle(settling[head++]!);
-        } else if (!this.#stopped && this.#inFlight < this.#options.cores && this.#ready.size > 0) {
+        } else if (!this.#stopped && this.#ready.size > 0 && this.#mayDispatch(this.#ready.peek())) {
+          const i = this.#ready.pop();
           this.#inFlight++;
-          this.#dispatch.next(this.#ready.pop());
+          this.#inFlightOn[this.#executorOf[i]!]!++;
+          this.#dispatch.next(i);
         } else {
           break;
         }
@@ -282,6 +294,20 @@ export class Engine implements AttemptHost {
     }
     if (this.#settled === this.#graph.stages.length || (this.#stopped && this.#inFlight === 0))
       this.#finish();
+  }
+
+  // Below `cores` in flight, any stage goes. At `cores`, an executor that queues attempts itself
+  // may take one more, if every attempt in flight is its own: what runs stays at `cores`.
+  #mayDispatch(i: number): boolean {
+    if (this.#inFlight < this.#options.cores) return true;
+    const k = this.#executorOf[i]!;
+    const executor = this.#executors[k]!;
+    return (
+      executor.canQueue !== undefined &&
+      this.#inFlight < this.#cap &&
+      this.#inFlightOn[k] === this.#inFlight &&
+      executor.canQueue(this.#graph.stages[i]!)
+    );
   }
 
   #settle(i: number): void {
@@ -331,7 +357,7 @@ export class Engine implements AttemptHost {
           return [i];
         }
       }
-      result = this.#threads[i]!.run(attempt);
+      result = this.#executors[this.#executorOf[i]!]!.run(attempt);
     } catch (error) {
       return [this.#failed(i, attempt, error)];
     }
@@ -435,6 +461,7 @@ export class Engine implements AttemptHost {
   // The mergeMap emitted: attempt i is over and its core is free.
   #attemptOver(i: number): void {
     this.#inFlight--;
+    this.#inFlightOn[this.#executorOf[i]!]!--;
     // A stage waiting to retry is not settled: its timer puts it back in the ready queue.
     if (this.state.status[i] !== Code.Retrying) this.#settling.push(i);
     this.#drain();

@@ -31,6 +31,11 @@ export class ReadyQueue {
     heap[i] = stage;
   }
 
+  /** The highest-ranked stage, left in the queue; -1 when empty. */
+  peek(): number {
+    return this.#size === 0 ? -1 : this.#heap[0]!;
+  }
+
   /** The highest-ranked stage, or -1 when empty. */
   pop(): number {
     if (this.#size === 0) return -1;

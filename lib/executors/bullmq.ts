@@ -20,6 +20,7 @@ import {
 import { RedisWatchdog } from '../remote/redis-watchdog.js';
 import { aliasKey, findEarlierJob, sameWork } from '../remote/earlier-jobs.js';
 import { PendingAttempts } from '../remote/pending-attempts.js';
+import { batchWrites } from '../remote/batch-writes.js';
 import { encodeValue } from '../remote/value-codec.js';
 import { checkExecutorOptions, type BullMQExecutorOptions } from '../remote/executor-options.js';
 import type { Attempt, Executor } from './executor.js';
@@ -54,6 +55,8 @@ export class BullMQExecutor implements Executor {
   // Jobs of the resumed run taken over: they carry its run id, so a cancel names them one by one.
   readonly #adopted = new Set<string>();
   #toAdd: NewJob[] = [];
+  // Jobs a worker took, whose worker is yet to be read (see #readWorkers).
+  #taken: string[] = [];
   #starting: Promise<Connected> | undefined;
   #connected: Connected | undefined;
   #client: Redis | undefined;
@@ -198,6 +201,8 @@ export class BullMQExecutor implements Executor {
     }
     // One add per job, not addBulk: ioredis sends a script's whole Lua body with each pipeline
     // (addBulk is one), but only its hash on a plain connection once the script is known there.
+    // The adds still leave in one write.
+    batchWrites(connected.client);
     for (const job of batch) {
       const { jobId } = job.opts;
       (this.#resumes === undefined
@@ -262,6 +267,10 @@ export class BullMQExecutor implements Executor {
     });
     events.on('error', () => {});
     const pending = this.#pending;
+    events.on('active', ({ jobId }) => {
+      if (pending.waitsForStart(jobId) && this.#taken.push(jobId) === 1)
+        queueMicrotask(() => this.#readWorkers());
+    });
     events.on('progress', ({ jobId, data }) => pending.progress(jobId, data as StageJobProgress));
     events.on('completed', ({ jobId, returnvalue }) =>
       pending.completed(jobId, returnvalue as StageJobResult),
@@ -275,6 +284,27 @@ export class BullMQExecutor implements Executor {
     return this.#connected;
   }
 
+  // The stages of jobs that workers took have started: which worker took each is the job's
+  // processedBy ('pb'), which BullMQ writes (the worker's name, host:pid) as it takes the job and
+  // before its 'active' event. Read here rather than reported by the worker: a report would cost
+  // each job one more script call, event and round trip. The events of one read come together,
+  // and so do their reads.
+  #readWorkers(): void {
+    const ids = this.#taken;
+    this.#taken = [];
+    const connected = this.#connected;
+    if (!connected || this.#watchdog?.error) return;
+    const { client, queue } = connected;
+    batchWrites(client);
+    for (const id of ids) {
+      client.hget(queue.toKey(id), 'pb').then(
+        (worker) => this.#pending.started(id, worker ?? undefined),
+        // It started all the same; a lost Redis is the watchdog's to report.
+        () => this.#pending.started(id, undefined),
+      );
+    }
+  }
+
   // The job existed already (a restarted orchestrator, or a job taken over): it may have started
   // or finished before we listened.
   async #existing(jobId: string): Promise<void> {
@@ -285,6 +315,7 @@ export class BullMQExecutor implements Executor {
     const job = await queue.getJob(jobId);
     if (!job) return;
     this.#pending.progress(jobId, job.progress as StageJobProgress);
+    if (state === 'active') this.#pending.started(jobId, job.processedBy);
     if (state === 'completed') this.#pending.completed(jobId, job.returnvalue);
     if (state === 'failed') this.#pending.failed(jobId, job.failedReason);
   }

@@ -43,7 +43,7 @@ export class JobRunner {
   readonly #active = new Map<string, ActiveJob>();
   #closed = false;
 
-  /** `worker` is this process as `host:pid`, reported with each stage it starts. */
+  /** `worker` is this process as `host:pid` (the BullMQ worker's name), reported with each result and failure. */
   constructor(stages: StageIndex, worker: string, thread: RemoteThread) {
     this.#stages = stages;
     this.#worker = worker;
@@ -92,11 +92,10 @@ export class JobRunner {
         context: () => {
           throw new InternalError('a remote function stage asked for a class stage context');
         },
+        // The orchestrator learns of the start from BullMQ's 'active' event and the job's
+        // processedBy (this worker's name): no report of ours, which would cost each job a round trip.
         begin: (thread: number) => {
           threadId = thread;
-          // Not awaited: the stage starts now; the report shares the connection that later
-          // finishes the job, so it reaches Redis first.
-          job.updateProgress({ worker: this.#worker, threadId: thread }).catch(() => undefined);
         },
       };
       const stopped = new Promise<never>((_, reject) => {

@@ -15,8 +15,8 @@ interface Pending {
 }
 
 /**
- * The attempts an orchestrator waits for, by job id, settled from the queue's events: a start
- * report calls `attempt.begin()`, a completed job resolves, a failed one rejects with the error
+ * The attempts an orchestrator waits for, by job id, settled from the queue's events: a job taken
+ * by a worker calls `attempt.begin()`, a completed job resolves, a failed one rejects with the error
  * its worker reported. An aborted attempt signal (a timeout, a cancelled run) rejects at once.
  */
 export class PendingAttempts {
@@ -76,7 +76,23 @@ export class PendingAttempts {
     return [...this.#pending.keys()];
   }
 
-  /** A worker's report: the stage started (worker, thread), or failed (its error). */
+  /** Whether the attempt of a job still waits for its start. */
+  waitsForStart(jobId: string): boolean {
+    return this.#pending.get(jobId)?.begun === false;
+  }
+
+  /**
+   * The job's stage started on `worker` (the BullMQ worker name that took it, `host:pid`).
+   * Its thread there is not known: -1.
+   */
+  started(jobId: string, worker: string | undefined): void {
+    const pending = this.#pending.get(jobId);
+    if (!pending || pending.begun) return;
+    pending.begun = true;
+    pending.attempt.begin(-1, worker);
+  }
+
+  /** A worker's report: the stage failed (its error), or (a worker of an earlier tsdags) started on a thread. */
   progress(jobId: string, report: StageJobProgress | undefined): void {
     const pending = this.#pending.get(jobId);
     if (!pending || typeof report !== 'object' || report === null) return;

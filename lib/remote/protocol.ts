@@ -38,9 +38,11 @@ export interface StageJobResult {
 }
 
 /**
- * A job's progress reports, sent through BullMQ's progress events (ordered before the job's
- * completed or failed event): once when the stage starts, with the worker and thread, and once more
- * when it fails, with the error encoded, since BullMQ's failed event carries only a message.
+ * A job's progress report, sent through BullMQ's progress events (ordered before the job's failed
+ * event) when its stage fails, with the error encoded, since BullMQ's failed event carries only a
+ * message. A start is not reported: the orchestrator sees BullMQ's 'active' event and reads the
+ * job's processedBy, the worker's name (`host:pid`). Workers of earlier versions also reported
+ * each start, with the thread.
  */
 export interface StageJobProgress {
   readonly worker: string;

@@ -59,7 +59,8 @@ describe('pipeline.start()', () => {
     const result = await new Pipeline().addStage(total).start({ cores });
 
     expect(result.output(total)).toBe((199 * 200) / 2);
-    expect(peakConcurrency(result.events)).toBe(cores);
+    // At most: whether two no-op stages overlap depends on the machine (the rendezvous spec proves they can).
+    expect(peakConcurrency(result.events)).toBeLessThanOrEqual(cores);
     const threads = new Set(stagesWith(result.events, 'stage:start').map((s) => result.stages[s]!.threadId));
     expect(threads.size).toBeLessThanOrEqual(cores);
   });

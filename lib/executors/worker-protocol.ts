@@ -69,6 +69,11 @@ export async function whenStarted(channel: SharedArrayBuffer, ticket: number): P
   }
 }
 
+/** Whether the lane's worker has started the stage of `ticket` (or a later one). */
+export function hasStarted(channel: SharedArrayBuffer, ticket: number): boolean {
+  return Atomics.load(cells(channel), started) >= ticket;
+}
+
 /** Releases every waiter of whenStarted: for a lane whose thread is gone. */
 export function releaseStartWaiters(channel: SharedArrayBuffer): void {
   const c = cells(channel);

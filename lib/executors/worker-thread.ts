@@ -3,6 +3,7 @@ import { InternalError, StageNotFoundError, UncloneableValueError } from '../err
 import type { ResourceLimits, Stage } from '../stage/stage.js';
 import type { Attempt, Executor } from './executor.js';
 import {
+  hasStarted,
   isClaimed,
   isWorkerFailure,
   laneChannelBytes,
@@ -28,7 +29,8 @@ interface LaneTask {
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
   readonly onAbort: () => void;
-  /** The pool and channel it was last sent to, and its ticket there. */
+  /** The lane, pool and channel it was last sent to, and its ticket there. */
+  lane: Lane;
   pool: Tinypool;
   channel: SharedArrayBuffer;
   ticket: number;
@@ -122,9 +124,17 @@ export class WorkerThreadExecutor implements Executor {
           stage: attempt.name,
           args: attempt.args,
         },
-        resolve,
-        reject,
-        onAbort: () => this.#aborted(lane, task),
+        // Once the engine has seen this stage end, the stage behind it on its lane may say it started.
+        resolve: (value) => {
+          resolve(value);
+          beginNext(task.lane);
+        },
+        reject: (error) => {
+          reject(error);
+          beginNext(task.lane);
+        },
+        onAbort: () => this.#aborted(task.lane, task),
+        lane,
         pool: lane.pool,
         channel: lane.channel,
         ticket: 0,
@@ -181,12 +191,15 @@ export class WorkerThreadExecutor implements Executor {
   #send(lane: Lane, task: LaneTask): void {
     const { pool, channel } = lane;
     const ticket = lane.nextTicket++;
+    task.lane = lane;
     task.pool = pool;
     task.channel = channel;
     task.ticket = ticket;
-    // The stage starts when the thread calls its function (its module imported), not when it is sent.
+    // The stage starts when the thread calls its function (its module imported), not when it is
+    // sent. Behind another stage, it says so after that one's end (beginNext): events never show
+    // more stages running than cores.
     void whenStarted(channel, ticket).then(() => {
-      if (task.pool === pool) begin(task);
+      if (task.pool === pool && lane.tasks[0] === task) begin(task);
     });
     let pending: Promise<unknown>;
     try {
@@ -299,6 +312,12 @@ export class WorkerThreadExecutor implements Executor {
       return;
     }
   }
+}
+
+function beginNext(lane: Lane): void {
+  const next = lane.tasks[0];
+  // A microtask: after the engine's reaction to the stage that ended, queued when it settled.
+  if (next && hasStarted(next.channel, next.ticket)) queueMicrotask(() => begin(next));
 }
 
 function begin(task: LaneTask): void {

@@ -2,7 +2,7 @@ import { Pipeline, stage, type Stage } from 'tsdags';
 import type { Attempt } from '../../lib/executors/executor.js';
 import { WorkerThreadExecutor } from '../../lib/executors/worker-thread.js';
 import { busyWorker, counted, held, holdWhileWorkersRun, release } from '../fixtures/lanes.mjs';
-import { deferred } from '../support/schedule.js';
+import { deferred, peakConcurrency } from '../support/schedule.js';
 
 interface Held {
   threadId: number;
@@ -137,5 +137,7 @@ describe('worker lanes in a run', () => {
 
     expect(result.status).toBe('succeeded');
     expect(Atomics.load(cell, 1)).toBe(2);
+    // The events agree: a stage sent ahead says it started only after the one before it ended.
+    expect(peakConcurrency(result.events)).toBeLessThanOrEqual(2);
   });
 });

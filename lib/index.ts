@@ -54,6 +54,8 @@ export { FileKeyValueStore } from './store/file-key-value-store.js';
 export { RedisKeyValueStore } from './store/redis-key-value-store.js';
 export type { RedisConnection } from './remote/redis-connection.js';
 export { FileRunStore } from './store/file-run-store.js';
+export { RedisRunStore, type RedisRunStoreOptions } from './store/redis-run-store.js';
+export type { RunStore, RunLog, StoredRun } from './store/run-store.js';
 export type { RunSummary } from './store/run-record.js';
 export { InvalidStoreKeyError, RunNotFoundError, StoreCorruptError } from './store/store-errors.js';
 

@@ -17,7 +17,9 @@ import { FileRunStore } from './store/file-run-store.js';
 import { checkRunId } from './store/keys.js';
 import type { RedisConnection } from './remote/redis-connection.js';
 import { RedisKeyValueStore } from './store/redis-key-value-store.js';
+import { RedisRunStore } from './store/redis-run-store.js';
 import { RunRecorder } from './store/run-recorder.js';
+import type { RunStore } from './store/run-store.js';
 import { pipelineSvg, type PipelineSvgOptions } from './viz/pipeline-svg.js';
 import { writeSvg } from './viz/write-svg.js';
 
@@ -38,13 +40,17 @@ export interface RunOptions extends StageDefaults {
   signal?: AbortSignal;
   /**
    * Where run records, stage results and the cache are kept: a directory (default `.tsdags` in the
-   * working directory), or `false` to keep nothing (no resume, no cache).
+   * working directory), or `false` to keep nothing (no resume, no cache). Without it, a run with
+   * `store: { redis }` or `executor: 'bullmq'` keeps them in Redis.
    */
   storeDir?: string | false;
   /** Resumes an earlier run (an id, or `'last'`): stages with a stored result are not run again. */
   resume?: string;
-  /** What `ctx.store` is: files in `storeDir` (default), or Redis (`{ redis: 'redis://host:6379' }`). */
-  store?: 'file' | { redis: RedisConnection };
+  /**
+   * What `ctx.store` is: files in `storeDir` (default), or Redis (`{ redis: 'redis://host:6379' }`,
+   * keys under `prefix`, default `'tsdags'`), which then also keeps the run record unless `storeDir` is given.
+   */
+  store?: 'file' | { redis: RedisConnection; prefix?: string };
   /**
    * Where `thread: 'worker'` stages run: `'local'` worker threads (default) or `'bullmq'`, remote
    * workers (`tsdags worker`) reached through Redis. With `'bullmq'`, set `cores` to the workers'
@@ -152,7 +158,7 @@ export class Pipeline {
             ...(options.queue ? { queue: options.queue } : {}),
           })
         : new WorkerThreadExecutor(settings.cores, workerStageCount(graph, settings.thread));
-    const store = settings.storeDir === false ? undefined : new FileRunStore(settings.storeDir);
+    const store = runStore(options, settings);
     const recorder =
       store &&
       new RunRecorder({
@@ -282,11 +288,25 @@ function workerStageCount(graph: Graph, thread: Thread | undefined): number {
   return count;
 }
 
+// Redis keeps the record when the run is on Redis (its ctx.store, or its executor) and no
+// directory was named; storeDir: false keeps none.
+function runStore(options: RunOptions, settings: Settings): RunStore | undefined {
+  if (settings.storeDir === false) return undefined;
+  const { store } = options;
+  const onRedis = typeof store === 'object' && store !== null;
+  const redis = onRedis ? store.redis : settings.executor === 'bullmq' ? options.redis : undefined;
+  if (redis === undefined || options.storeDir !== undefined) return new FileRunStore(settings.storeDir);
+  return new RedisRunStore(redis, onRedis && store.prefix !== undefined ? { prefix: store.prefix } : {});
+}
+
 function keyValueStore(store: RunOptions['store'], storeDir: string | false): KeyValueStore {
   if (store === undefined || store === 'file')
     return new FileKeyValueStore(storeDir === false ? '.tsdags' : storeDir);
   if (typeof store === 'object' && store !== null && 'redis' in store)
-    return new RedisKeyValueStore(store.redis);
+    return new RedisKeyValueStore(
+      store.redis,
+      store.prefix === undefined ? undefined : `${store.prefix}:kv:`,
+    );
   throw new TypeError(
     `Expected \`store\` to be 'file' or { redis: 'redis://host:port' }, got ${describeValue(store)}.`,
   );

@@ -13,6 +13,7 @@ test('the package exports exactly these names', () => {
     'InvalidStoreKeyError',
     'Pipeline',
     'RedisKeyValueStore',
+    'RedisRunStore',
     'RedisUnavailableError',
     'RemoteJobRejectedError',
     'RemoteStageLostError',

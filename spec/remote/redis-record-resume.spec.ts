@@ -93,9 +93,7 @@ const markersOf = (markers: string) =>
   readFileSync(join(markers, 'markers.txt'), 'utf8').split('\n').filter(Boolean);
 const resultOf = (markers: string): unknown => JSON.parse(readFileSync(join(markers, 'result.json'), 'utf8'));
 
-// Needs lib/pipeline.ts to keep a bullmq run's record in Redis when no storeDir is given (the
-// wiring reported for issue 7). Until then the record goes to files and this fails: test.failing
-// reports it as passing. When the wiring lands, make it a plain test().
+// A bullmq run without a storeDir keeps its record in Redis (lib/pipeline.ts, runStore).
 test('tsdags run --redis --resume resumes from the record in Redis, running only what had not finished', async () => {
   const setup = await setUp();
   const first = await killedRun(setup, (seen) => done(seen).length === ungated.length);

@@ -15,10 +15,16 @@ export interface Attempt {
   /** Builds the class stage's context (on demand: function stages do not need one). */
   context(): StageContext;
   /**
-   * The executor calls this once, just before the stage's code runs, with the thread it runs on
-   * and, for remote workers, which worker that is (`host:pid`).
+   * Whether a timeout applies to this attempt: its clock starts at begin(), so the executor
+   * calls begin() as soon as the stage starts, not later with the time it started.
    */
-  begin(threadId: number, worker?: string): void;
+  readonly timed?: boolean;
+  /**
+   * The executor calls this once, as the stage's code starts (or later, with `at`: when it
+   * started, ms since the epoch as `performance.timeOrigin + performance.now()` gives it), with the
+   * thread it runs on and, for remote workers, which worker that is (`host:pid`).
+   */
+  begin(threadId: number, worker?: string, at?: number): void;
 }
 
 /**

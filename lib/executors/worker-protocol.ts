@@ -30,8 +30,10 @@ export function isWorkerFailure(value: unknown): value is WorkerFailure {
  * thread starts it the moment the first ends, with no round trip through the main thread.
  *
  * - Int32 0 (started): the ticket of the last task whose stage code started, after its module was
- *   imported; the worker notifies it, so `stage:start` and timeouts count the stage, not the
- *   thread's start-up;
+ *   imported, so `stage:start` and timeouts count the stage, not the thread's start-up; the
+ *   worker notifies it, for timed stages whose clock starts then;
+ * - Float64 at byte 16 and 24: when tasks of even and odd tickets started (ms since the epoch):
+ *   the main thread learns of an untimed stage's start without being woken for it;
  * - Int32 1 (note): a death note's length. A result that structured clone refuses kills the thread
  *   inside tinypool (after our code returned), and the error that reaches the main thread is an
  *   empty object; the dying worker writes why in the bytes after the cells first (UTF-8);
@@ -46,7 +48,8 @@ const started = 0;
 const note = 1;
 const claimed = 2;
 const revoked = 3;
-const noteOffset = 16;
+const stampOffset = 16;
+const noteOffset = 32;
 
 function cells(channel: SharedArrayBuffer): Int32Array {
   return new Int32Array(channel, 0, 4);
@@ -54,6 +57,7 @@ function cells(channel: SharedArrayBuffer): Int32Array {
 
 export function signalStarted(channel: SharedArrayBuffer, ticket: number): void {
   const c = cells(channel);
+  new Float64Array(channel, stampOffset, 2)[ticket & 1] = performance.timeOrigin + performance.now();
   Atomics.store(c, started, ticket);
   Atomics.notify(c, started);
 }
@@ -72,6 +76,14 @@ export async function whenStarted(channel: SharedArrayBuffer, ticket: number): P
 /** Whether the lane's worker has started the stage of `ticket` (or a later one). */
 export function hasStarted(channel: SharedArrayBuffer, ticket: number): boolean {
   return Atomics.load(cells(channel), started) >= ticket;
+}
+
+/**
+ * When the stage of `ticket` started, once hasStarted says it did. Its slot is written again by
+ * the task two tickets later, which a lane sends only after this one ended.
+ */
+export function startStamp(channel: SharedArrayBuffer, ticket: number): number {
+  return new Float64Array(channel, stampOffset, 2)[ticket & 1]!;
 }
 
 /** Releases every waiter of whenStarted: for a lane whose thread is gone. */

@@ -10,6 +10,7 @@ import {
   releaseStartWaiters,
   revokedTask,
   revokeTask,
+  startStamp,
   takeDeathNote,
   whenStarted,
   type WorkerTask,
@@ -78,6 +79,7 @@ export class WorkerThreadExecutor implements Executor {
   readonly #own = new Set<Lane>();
   readonly #cores: number;
   readonly #warm: number;
+  #startsTimer: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * `cores` caps the lanes; the first stage starts `warm` of them at once (default 1), so the
@@ -153,6 +155,8 @@ export class WorkerThreadExecutor implements Executor {
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.#startsTimer);
+    this.#startsTimer = undefined;
     const lanes = [...this.#lanes.splice(0), ...this.#own];
     this.#own.clear();
     await Promise.all(lanes.map((lane) => end(lane.pool, lane.channel)));
@@ -182,6 +186,22 @@ export class WorkerThreadExecutor implements Executor {
     throw new InternalError('more worker stages in flight than the worker lanes hold');
   }
 
+  // Every startsPollMs while untimed stages are in flight: those that started since say so, so a
+  // long stage shows as running soon after it starts, not only when it ends.
+  #watchStarts(): void {
+    if (this.#startsTimer !== undefined) return;
+    this.#startsTimer = setTimeout(() => {
+      this.#startsTimer = undefined;
+      let unseen = false;
+      for (const lane of [...this.#lanes, ...this.#own]) {
+        const first = lane.tasks[0];
+        if (first && !first.begun && hasStarted(first.channel, first.ticket)) begin(first);
+        unseen ||= lane.tasks.some((task) => !task.begun);
+      }
+      if (unseen) this.#watchStarts();
+    }, startsPollMs).unref();
+  }
+
   #ownLane(limits: ResourceLimits): Lane {
     const lane = new Lane(limits);
     this.#own.add(lane);
@@ -196,11 +216,16 @@ export class WorkerThreadExecutor implements Executor {
     task.channel = channel;
     task.ticket = ticket;
     // The stage starts when the thread calls its function (its module imported), not when it is
-    // sent. Behind another stage, it says so after that one's end (beginNext): events never show
-    // more stages running than cores.
-    void whenStarted(channel, ticket).then(() => {
-      if (task.pool === pool && lane.tasks[0] === task) begin(task);
-    });
+    // sent. A timed stage says so at once (its clock starts then); the others are not woken for:
+    // their start is read from the lane with their end, or by #watchStarts. Behind another stage,
+    // it says so after that one's end (beginNext): events never show more than cores running.
+    if (task.attempt.timed) {
+      void whenStarted(channel, ticket).then(() => {
+        if (task.pool === pool && lane.tasks[0] === task) begin(task);
+      });
+    } else {
+      this.#watchStarts();
+    }
     let pending: Promise<unknown>;
     try {
       pending = pool.run({ ...task.message, ticket });
@@ -323,8 +348,12 @@ function beginNext(lane: Lane): void {
 function begin(task: LaneTask): void {
   if (task.begun || task.done) return;
   task.begun = true;
-  task.attempt.begin(task.pool.threads[0]?.threadId ?? -1);
+  // When the thread stamped its start; now, for a stage that failed before it started.
+  const at = hasStarted(task.channel, task.ticket) ? startStamp(task.channel, task.ticket) : 0;
+  task.attempt.begin(task.pool.threads[0]?.threadId ?? -1, undefined, at > 0 ? at : undefined);
 }
+
+const startsPollMs = 50;
 
 // Ends a lane's thread; whoever still waits for a stage to start there is let go.
 async function end(pool: Tinypool, channel: SharedArrayBuffer): Promise<void> {

@@ -371,18 +371,25 @@ export class Engine implements AttemptHost {
   }
 
   /** @internal Called by an attempt as its stage's code starts: starts its timeout, if it has one. */
-  began(i: number, attempt: StageAttempt, threadId: number, worker: string | undefined): void {
+  began(
+    i: number,
+    attempt: StageAttempt,
+    threadId: number,
+    worker: string | undefined,
+    at: number | undefined,
+  ): void {
     const controller = attempt.controller;
     if (controller) {
       const stage = this.#graph.stages[i]!;
       const timeout = (stage.options.timeout ?? this.#options.defaults.timeout)!;
       const thread = threadId === 0 && worker === undefined ? 'main' : 'worker';
+      const elapsed = at === undefined ? 0 : Math.max(0, now() - at);
       attempt.timer = setTimeout(
         () => controller.abort(new TimeoutError(stage.name, timeout, thread)),
-        timeout,
+        Math.max(0, timeout - elapsed),
       );
     }
-    this.#book.started(i, attempt.number, threadId, worker);
+    this.#book.started(i, attempt.number, threadId, worker, at);
   }
 
   /** @internal */

@@ -5,7 +5,13 @@ import type { Stage, StageContext } from '../stage/stage.js';
 export interface AttemptHost {
   args(index: number, stage: Stage): unknown[];
   context(index: number, attempt: StageAttempt): StageContext;
-  began(index: number, attempt: StageAttempt, threadId: number, worker: string | undefined): void;
+  began(
+    index: number,
+    attempt: StageAttempt,
+    threadId: number,
+    worker: string | undefined,
+    at: number | undefined,
+  ): void;
 }
 
 /**
@@ -61,8 +67,12 @@ export class StageAttempt implements Attempt {
     return this.#host.context(this.index, this);
   }
 
-  begin(threadId: number, worker?: string): void {
-    this.#host.began(this.index, this, threadId, worker);
+  get timed(): boolean {
+    return this.controller !== undefined;
+  }
+
+  begin(threadId: number, worker?: string, at?: number): void {
+    this.#host.began(this.index, this, threadId, worker, at);
   }
 
   /** Called once the attempt is over: its timeout no longer applies. */

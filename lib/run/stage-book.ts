@@ -44,8 +44,9 @@ export class StageBook {
     this.#emit({ type: 'stage:ready', time: now(), stage: this.#name(i) });
   }
 
-  started(i: number, attempt: number, threadId: number, worker: string | undefined): void {
-    const time = now();
+  /** Stage i's attempt started: now, or `at` when the executor tells it afterwards. */
+  started(i: number, attempt: number, threadId: number, worker: string | undefined, at = now()): void {
+    const time = at;
     this.state.startedAt[i] = time;
     this.state.threadIds[i] = threadId;
     const stage = this.#name(i);

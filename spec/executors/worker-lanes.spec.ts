@@ -1,4 +1,4 @@
-import { Pipeline, stage, type Stage } from 'tsdags';
+import { Pipeline, stage, type RunEvent, type Stage } from 'tsdags';
 import type { Attempt } from '../../lib/executors/executor.js';
 import { WorkerThreadExecutor } from '../../lib/executors/worker-thread.js';
 import { busyWorker, counted, held, holdWhileWorkersRun, release } from '../fixtures/lanes.mjs';
@@ -125,6 +125,20 @@ describe('worker lanes: one stage sent ahead per lane', () => {
 });
 
 describe('worker lanes in a run', () => {
+  test('a long stage says it started while it runs, at the time its thread stamped', async () => {
+    const cell = cells();
+    const long = held(cell, 0);
+    const run = new Pipeline().addStage(long).run({ storeDir: false });
+    const start = await new Promise<RunEvent>((resolve) =>
+      run.events.subscribe((e) => e.type === 'stage:start' && resolve(e)),
+    );
+    release(cell, 0);
+    const result = await run.done;
+
+    // The thread stamps the start before calling the stage, which stamps its own first.
+    expect(start.time).toBeLessThanOrEqual((result.output(long) as Held).start);
+  });
+
   test('never run more than cores stages at once, main-thread and worker stages mixed', async () => {
     const cell = cells();
     const onMain = stage({ thread: 'main' }, function onMain(c: Int32Array, ended: number) {

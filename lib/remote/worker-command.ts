@@ -1,9 +1,10 @@
 /**
- * `tsdags worker <file> --redis url [--concurrency N] [--queue name]`: the CLI's part is flag
+ * `tsdags worker <file> --redis url [--concurrency N] [--queue name] [--thread main]`: the CLI's part is flag
  * parsing; this runs the worker until SIGTERM or SIGINT. The first signal lets running stages
  * finish; a second one stops them at once and hands their jobs back to the queue.
  */
 import { describeValue } from '../errors.js';
+import type { RemoteThread } from './job-runner.js';
 import { startWorker, type RemoteWorker } from './start-worker.js';
 
 /** The flags of `tsdags worker`, as the CLI parsed them. */
@@ -12,6 +13,8 @@ export interface WorkerCommandOptions {
   /** A whole number from 1 up (a string from the command line is accepted). */
   concurrency?: number | string;
   queue?: string;
+  /** Where stages run: worker threads (default), or the worker's main thread (`--thread main`). */
+  thread?: RemoteThread;
 }
 
 /** What the command talks to: replaceable in tests. */
@@ -40,6 +43,7 @@ export async function workerCommand(
     redis: options.redis,
     ...(options.concurrency === undefined ? {} : { concurrency: parseCount(options.concurrency) }),
     ...(options.queue === undefined ? {} : { queue: options.queue }),
+    ...(options.thread === undefined ? {} : { thread: checkThread(options.thread) }),
     log: io.log,
   });
   await untilStopped(worker, io);
@@ -77,6 +81,13 @@ function untilStopped(worker: RemoteWorker, io: WorkerCommandIo): Promise<void> 
     io.signals.on('SIGTERM', onSignal);
     io.signals.on('SIGINT', onSignal);
   });
+}
+
+function checkThread(value: unknown): RemoteThread {
+  if (value !== 'worker' && value !== 'main') {
+    throw new TypeError(`Expected --thread to be worker or main, got ${describeValue(value)}.`);
+  }
+  return value;
 }
 
 function parseCount(value: number | string): number {

@@ -100,7 +100,7 @@ test('a restarted orchestrator gets the results of stages that ran, without runn
   expect(readFileSync(log, 'utf8').trim().split('\n')).toHaveLength(1);
 });
 
-test('workerCommand() rejects a bad --redis or --concurrency before loading anything', async () => {
+test('workerCommand() rejects a bad --redis, --concurrency or --thread before loading anything', async () => {
   const io = { log: () => {}, signals: process };
   await expect(workerCommand(pipelineFile, { redis: '' }, io)).rejects.toThrow(/Expected --redis/);
   await expect(workerCommand(pipelineFile, { redis: 'http://x' }, io)).rejects.toThrow(
@@ -109,4 +109,7 @@ test('workerCommand() rejects a bad --redis or --concurrency before loading anyt
   await expect(workerCommand(pipelineFile, { redis: redis.url, concurrency: 'two' }, io)).rejects.toThrow(
     /Expected --concurrency to be a whole number from 1 up, got "two"/,
   );
+  await expect(
+    workerCommand(pipelineFile, { redis: redis.url, thread: 'process' as never }, io),
+  ).rejects.toThrow(/Expected --thread to be worker or main, got "process"/);
 });

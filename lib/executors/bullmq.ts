@@ -22,7 +22,8 @@ import { aliasKey, findEarlierJob, sameWork } from '../remote/earlier-jobs.js';
 import { PendingAttempts } from '../remote/pending-attempts.js';
 import { batchWrites } from '../remote/batch-writes.js';
 import { encodeValue } from '../remote/value-codec.js';
-import { checkExecutorOptions, type BullMQExecutorOptions } from '../remote/executor-options.js';
+import { checkExecutorOptions, jobsPerCore, type BullMQExecutorOptions } from '../remote/executor-options.js';
+import type { Stage } from '../stage/stage.js';
 import type { Attempt, Executor } from './executor.js';
 
 export type { BullMQExecutorOptions } from '../remote/executor-options.js';
@@ -65,8 +66,13 @@ export class BullMQExecutor implements Executor {
   #stopped: unknown;
   #closing: Promise<void> | undefined;
 
+  /** Jobs the engine may hand beyond `cores`: they wait in Redis for the next free worker. */
+  readonly queueAhead: number;
+
   constructor(options: BullMQExecutorOptions) {
-    const { runId, redis, queue, prefix, redisTimeout, keepJobs, resumes } = checkExecutorOptions(options);
+    const { runId, redis, queue, prefix, redisTimeout, keepJobs, resumes, cores } =
+      checkExecutorOptions(options);
+    this.queueAhead = (cores ?? 0) * (jobsPerCore - 1);
     this.#runId = runId;
     this.#redis = redis;
     this.#queueName = queue;
@@ -88,6 +94,11 @@ export class BullMQExecutor implements Executor {
       throw new InternalError('resumeFrom() was called after the first attempt');
     }
     this.#resumes = runId;
+  }
+
+  // Any job may wait in Redis: the workers' concurrency caps what runs.
+  canQueue(stage: Stage): boolean {
+    return this.queueAhead > 0 && stage.definition.kind === 'function';
   }
 
   run(attempt: Attempt): Promise<unknown> {

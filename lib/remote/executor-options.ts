@@ -23,10 +23,24 @@ export interface BullMQExecutorOptions {
    * attempt and arguments): waited for or read back, not run a second time.
    */
   resumes?: string;
+  /**
+   * The run's `cores`: the workers' total concurrency. The run then keeps up to `jobsPerCore` times
+   * as many jobs in Redis (running or waiting), so that a worker that ends a stage takes the next
+   * at once instead of waiting for the result's round trip through the orchestrator. Default: none
+   * queued beyond `cores`.
+   */
+  cores?: number;
 }
 
-export type BullMQSettings = Required<Omit<BullMQExecutorOptions, 'resumes'>> &
-  Pick<BullMQExecutorOptions, 'resumes'>;
+/**
+ * Jobs in Redis per core of the run (issue 7's no-op benchmark, 1 and 2 worker processes: 2 per
+ * core halved the gap to a run with every stage queued, 4 left little of it; each queued job can
+ * delay a more urgent stage that becomes ready later, since BullMQ runs them first come first served).
+ */
+export const jobsPerCore = 4;
+
+export type BullMQSettings = Required<Omit<BullMQExecutorOptions, 'resumes' | 'cores'>> &
+  Pick<BullMQExecutorOptions, 'resumes' | 'cores'>;
 
 /** The options with their defaults; a TypeError naming the first one that is wrong. */
 export function checkExecutorOptions(options: BullMQExecutorOptions): BullMQSettings {
@@ -41,6 +55,7 @@ export function checkExecutorOptions(options: BullMQExecutorOptions): BullMQSett
     redisTimeout = 10_000,
     keepJobs = 86_400,
     resumes,
+    cores,
   } = options;
   redisTarget(redis);
   for (const [name, value] of [
@@ -52,6 +67,9 @@ export function checkExecutorOptions(options: BullMQExecutorOptions): BullMQSett
     }
   }
   checkQueueNames(queue, prefix);
+  if (cores !== undefined && (!Number.isInteger(cores) || cores < 1)) {
+    throw new TypeError(`Expected \`cores\` to be a whole number from 1 up, got ${describeValue(cores)}.`);
+  }
   for (const [name, value, unit] of [
     ['redisTimeout', redisTimeout, 'ms'],
     ['keepJobs', keepJobs, 's'],
@@ -62,7 +80,7 @@ export function checkExecutorOptions(options: BullMQExecutorOptions): BullMQSett
       );
     }
   }
-  return { runId, redis, queue, prefix, redisTimeout, keepJobs: Math.ceil(keepJobs), resumes };
+  return { runId, redis, queue, prefix, redisTimeout, keepJobs: Math.ceil(keepJobs), resumes, cores };
 }
 
 /** Checks a BullMQ queue name and key prefix: non-empty, and without ':' (BullMQ's separator). */

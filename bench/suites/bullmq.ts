@@ -135,8 +135,10 @@ export async function bullmq(ctx: BenchContext): Promise<SuiteResult> {
             `for the suite. tsdags: \`pipeline.run({ executor: 'bullmq', storeDir: false, cores })\` on a fresh ` +
             `pipeline of ${dag.size} no-op stages (root, ${n}, sink), run by \`tsdags worker\` processes ` +
             `(\`--concurrency ${concurrency}\` each, stages on worker threads) started before the runs; ` +
-            "*cores* caps the jobs in flight: the workers' total concurrency (what the docs advise) or every " +
-            `stage. Raw BullMQ: ${n} no-op jobs with one \`addBulk\`, a \`Worker\` (concurrency ${concurrency}) ` +
+            // 4: jobsPerCore in lib/remote/executor-options.ts.
+            "*cores*: the workers' total concurrency (what the docs advise; the run then keeps up to 4 × " +
+            `cores jobs in Redis, running or waiting) or every stage. Raw BullMQ: ${n} no-op jobs with one ` +
+            `\`addBulk\`, a \`Worker\` (concurrency ${concurrency}) ` +
             'in the benchmark process, `waitUntilFinished` on each. Every run makes its Queue and QueueEvents, ' +
             'as tsdags does. *CPU µs/stage*: user + system time per stage (medians) of the benchmark process ' +
             '(the orchestrator; for raw BullMQ, its Worker too), of all the worker processes, and of ' +

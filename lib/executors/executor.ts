@@ -42,8 +42,20 @@ export interface Executor {
    */
   canQueue?(stage: Stage): boolean;
   readonly queueAhead?: number;
+  /**
+   * Takes back the attempts it queued ahead that have not started (the run stopped after a
+   * failure: nothing new starts); they reject with AttemptWithdrawn.
+   */
+  withdraw?(): void;
   /** Stops every attempt in flight (they reject) and frees the executor's threads. */
   cancel(): Promise<void>;
   /** Frees the executor's threads once the run is over. */
   close(): Promise<void>;
+}
+
+/** What a withdrawn attempt rejects with: it never started, and the stage is not over. */
+export class AttemptWithdrawn extends Error {
+  constructor() {
+    super('the attempt was taken back before it started');
+  }
 }

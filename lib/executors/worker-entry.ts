@@ -9,6 +9,8 @@ import Tinypool from 'tinypool';
 import { enterWorker, lookup } from '../stage/registry.js';
 import {
   claimTask,
+  failureAcknowledged,
+  isWorkerFailure,
   revokedTask,
   signalStarted,
   workerFailure,
@@ -48,11 +50,17 @@ let turn: Promise<unknown> = Promise.resolve();
 
 export default function runStage(task: WorkerTask): Promise<unknown> {
   const mine = turn.then(() => runInTurn(task));
-  turn = mine.then(nothing, nothing);
+  // The next task is claimed a macrotask later: after tinypool posted this one's answer, or after
+  // the process.nextTick in which a result structured clone refused ends the thread. After a
+  // failure, only once the main thread has handled it (a run that stops takes the next one back).
+  const failed = () => nextTurn().then(() => channel && failureAcknowledged(channel, task.ticket));
+  turn = mine.then((result) => (isWorkerFailure(result) ? failed() : nextTurn()), failed);
   return mine;
 }
 
-function nothing(): void {}
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 async function runInTurn(task: WorkerTask): Promise<unknown> {
   // Taken back by the main thread before its turn came (its run was cancelled): it never runs.

@@ -32,13 +32,16 @@ export function isWorkerFailure(value: unknown): value is WorkerFailure {
  * - Int32 0 (started): the ticket of the last task whose stage code started, after its module was
  *   imported, so `stage:start` and timeouts count the stage, not the thread's start-up; the
  *   worker notifies it, for timed stages whose clock starts then;
- * - Float64 at byte 16 and 24: when tasks of even and odd tickets started (ms since the epoch):
+ * - Float64 at byte 24 and 32: when tasks of even and odd tickets started (ms since the epoch):
  *   the main thread learns of an untimed stage's start without being woken for it;
  * - Int32 1 (note): a death note's length. A result that structured clone refuses kills the thread
  *   inside tinypool (after our code returned), and the error that reaches the main thread is an
  *   empty object; the dying worker writes why in the bytes after the cells first (UTF-8);
  * - Int32 2 (claimed): the ticket of the last task the worker took up (its turn came);
- * - Int32 3 (revoked): a ticket the main side took back before the worker claimed it.
+ * - Int32 3 (revoked): a ticket the main side took back before the worker claimed it;
+ * - Int32 4 (acknowledged): the last failed ticket the main side has handled. After a failure the
+ *   worker claims nothing until then, so a run that stops on it can take back the stage next in
+ *   line before it starts;
  *
  * Claim and revoke are a Dekker pair on sequentially consistent atomics: each side writes its own
  * cell, then reads the other's, so at least one of them sees the other (revokeTask).
@@ -48,11 +51,30 @@ const started = 0;
 const note = 1;
 const claimed = 2;
 const revoked = 3;
-const stampOffset = 16;
-const noteOffset = 32;
+const acknowledged = 4;
+const stampOffset = 24;
+const noteOffset = 40;
 
 function cells(channel: SharedArrayBuffer): Int32Array {
-  return new Int32Array(channel, 0, 4);
+  return new Int32Array(channel, 0, 6);
+}
+
+/** The main side has handled the failure of `ticket`: the worker may claim the next task. */
+export function acknowledgeFailure(channel: SharedArrayBuffer, ticket: number): void {
+  const c = cells(channel);
+  Atomics.store(c, acknowledged, ticket);
+  Atomics.notify(c, acknowledged);
+}
+
+/** Resolves once the main side has handled the failure of `ticket` (worker side). */
+export async function failureAcknowledged(channel: SharedArrayBuffer, ticket: number): Promise<void> {
+  const c = cells(channel);
+  for (;;) {
+    const seen = Atomics.load(c, acknowledged);
+    if (seen >= ticket) return;
+    const wait = Atomics.waitAsync(c, acknowledged, seen);
+    if (wait.async) await wait.value;
+  }
 }
 
 export function signalStarted(channel: SharedArrayBuffer, ticket: number): void {
@@ -98,6 +120,15 @@ export function claimTask(channel: SharedArrayBuffer, ticket: number): boolean {
   const c = cells(channel);
   Atomics.store(c, claimed, ticket);
   return Atomics.load(c, revoked) !== ticket;
+}
+
+/**
+ * Whether a ticket the main side took back is still ahead of the lane's worker. The lane has one
+ * `revoked` cell: until the worker has passed that ticket, no other may be revoked on the lane.
+ */
+export function isRevoking(channel: SharedArrayBuffer): boolean {
+  const c = cells(channel);
+  return Atomics.load(c, revoked) > Atomics.load(c, claimed);
 }
 
 /** Whether the lane's worker took up task `ticket`: it runs, or ran. */

@@ -1,10 +1,12 @@
 import Tinypool from 'tinypool';
 import { InternalError, StageNotFoundError, UncloneableValueError } from '../errors.js';
 import type { ResourceLimits, Stage } from '../stage/stage.js';
-import type { Attempt, Executor } from './executor.js';
+import { AttemptWithdrawn, type Attempt, type Executor } from './executor.js';
 import {
+  acknowledgeFailure,
   hasStarted,
   isClaimed,
+  isRevoking,
   isWorkerFailure,
   laneChannelBytes,
   releaseStartWaiters,
@@ -38,6 +40,10 @@ interface LaneTask {
   begun: boolean;
   done: boolean;
   resent: boolean;
+  /** The thread it was sent to: another one in its pool means that one died. */
+  thread: number | undefined;
+  /** What run() returned for it: the engine reacts to it first. */
+  promise: Promise<unknown> | undefined;
 }
 
 /**
@@ -51,6 +57,8 @@ class Lane {
   channel!: SharedArrayBuffer;
   nextTicket = 1;
   readonly tasks: LaneTask[] = [];
+  /** The promise of the last stage that ended here (see ended). */
+  lastEnded: Promise<unknown> | undefined;
 
   constructor(readonly limits: ResourceLimits | undefined) {
     this.renew();
@@ -80,6 +88,8 @@ export class WorkerThreadExecutor implements Executor {
   readonly #cores: number;
   readonly #warm: number;
   #startsTimer: ReturnType<typeof setTimeout> | undefined;
+  // Once closed (the run over, or cancelled), no task is sent again to a fresh thread.
+  #closed = false;
 
   /**
    * `cores` caps the lanes; the first stage starts `warm` of them at once (default 1), so the
@@ -97,7 +107,7 @@ export class WorkerThreadExecutor implements Executor {
   canQueue(stage: Stage): boolean {
     if (stage.options.resourceLimits) return false;
     if (this.#running() < this.#cores) return false;
-    for (const lane of this.#lanes) if (lane.tasks.length === 1) return true;
+    for (const lane of this.#lanes) if (lane.tasks.length === 1 && !isRevoking(lane.channel)) return true;
     return false;
   }
 
@@ -117,8 +127,9 @@ export class WorkerThreadExecutor implements Executor {
     const limits = attempt.stage.options.resourceLimits;
     // A stage with memory limits gets a thread of its own, made with them and ended after it.
     const lane = limits ? this.#ownLane(limits) : this.#laneFor();
-    return new Promise<unknown>((resolve, reject) => {
-      const task: LaneTask = {
+    let task!: LaneTask;
+    const promise = new Promise<unknown>((resolve, reject) => {
+      task = {
         attempt,
         message: {
           module: definition.module,
@@ -143,11 +154,37 @@ export class WorkerThreadExecutor implements Executor {
         begun: false,
         done: false,
         resent: false,
+        promise: undefined,
+        thread: undefined,
       };
-      lane.tasks.push(task);
-      signal.addEventListener('abort', task.onAbort, { once: true });
-      this.#send(lane, task);
     });
+    task.promise = promise;
+    lane.tasks.push(task);
+    signal.addEventListener('abort', task.onAbort, { once: true });
+    this.#send(lane, task);
+    return promise;
+  }
+
+  withdraw(): void {
+    for (const lane of this.#lanes) {
+      const unclaimed = lane.tasks.filter((task) => !isClaimed(task.channel, task.ticket));
+      if (unclaimed.length === 0) continue;
+      const [only] = unclaimed;
+      if (unclaimed.length === 1 && !isRevoking(only!.channel) && revokeTask(only!.channel, only!.ticket)) {
+        this.#settled(lane, only!);
+        only!.reject(new AttemptWithdrawn());
+        continue;
+      }
+      // More than the one take-back a lane holds: its thread is ended with them (none started).
+      if (lane.tasks.length !== unclaimed.length) continue; // one runs there: they wait their turn
+      for (const task of unclaimed) {
+        task.done = true;
+        task.attempt.signal.removeEventListener('abort', task.onAbort);
+      }
+      lane.tasks.length = 0;
+      lane.renew();
+      for (const task of unclaimed) task.reject(new AttemptWithdrawn());
+    }
   }
 
   async cancel(): Promise<void> {
@@ -155,6 +192,7 @@ export class WorkerThreadExecutor implements Executor {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     clearTimeout(this.#startsTimer);
     this.#startsTimer = undefined;
     const lanes = [...this.#lanes.splice(0), ...this.#own];
@@ -182,7 +220,7 @@ export class WorkerThreadExecutor implements Executor {
         return lane;
       }
     }
-    for (const lane of this.#lanes) if (lane.tasks.length === 1) return lane;
+    for (const lane of this.#lanes) if (lane.tasks.length === 1 && !isRevoking(lane.channel)) return lane;
     throw new InternalError('more worker stages in flight than the worker lanes hold');
   }
 
@@ -213,6 +251,7 @@ export class WorkerThreadExecutor implements Executor {
     const ticket = lane.nextTicket++;
     task.lane = lane;
     task.pool = pool;
+    task.thread = pool.threads[0]?.threadId;
     task.channel = channel;
     task.ticket = ticket;
     // The stage starts when the thread calls its function (its module imported), not when it is
@@ -243,57 +282,59 @@ export class WorkerThreadExecutor implements Executor {
     // A task sent again to a fresh thread, or settled by its abort, ignores the old answer.
     if (task.pool !== pool || task.done) return;
     if (result === revokedTask) {
-      this.#settled(lane, task);
-      task.reject(new InternalError(`stage "${task.attempt.name}" was taken back from its worker thread`));
+      // The thread and a move (#steal) raced for it, and both gave way: it never ran. Again.
+      this.#send(lane, task);
       return;
     }
-    begin(task); // stage:start comes before the stage's end, even if its notification is still on its way
     this.#settled(lane, task);
-    if (isWorkerFailure(result)) {
-      const { definition } = task.attempt.stage;
-      task.reject(
-        result.code === 'STAGE_NOT_FOUND'
-          ? new StageNotFoundError(task.attempt.name, definition.module, result.detail)
-          : new UncloneableValueError(task.attempt.name, 'result', result.detail),
-      );
-    } else {
-      task.resolve(result);
+    if (!isWorkerFailure(result)) {
+      ended(task, () => task.resolve(result));
+      return;
     }
+    const { definition } = task.attempt.stage;
+    const error =
+      result.code === 'STAGE_NOT_FOUND'
+        ? new StageNotFoundError(task.attempt.name, definition.module, result.detail)
+        : new UncloneableValueError(task.attempt.name, 'result', result.detail);
+    ended(task, () => failWith(task, error));
   }
 
   #failed(lane: Lane, task: LaneTask, pool: Tinypool, error: unknown): void {
     if (task.pool !== pool || task.done) return;
-    const { attempt } = task;
     // tinypool fails every task a dead thread held. This one was next in line and never started:
     // it goes to the thread tinypool started in its place (once: a thread that dies at start-up
     // fails it).
-    if (!task.resent && !isClaimed(task.channel, task.ticket) && !isCloneError(error)) {
+    // A thread that died is replaced by a fresh pool: tinypool's replacement thread in the old one
+    // would take one task at a time until its queue empties, a round trip through the main thread
+    // between them.
+    if (!this.#closed && lane.pool === pool && pool.threads[0]?.threadId !== task.thread) lane.renew();
+    if (!this.#closed && !task.resent && !isClaimed(task.channel, task.ticket) && !isCloneError(error)) {
       task.resent = true;
       this.#send(lane, task);
       return;
     }
-    begin(task);
+    // Sent ahead and failed before its turn (its arguments could not be sent): it says so after
+    // the stage before it ended, as if it had waited its turn.
+    const ahead = lane.tasks[0] !== task ? lane.tasks[0] : undefined;
     this.#settled(lane, task);
-    if (attempt.signal.aborted) {
-      task.reject(attempt.signal.reason);
-      return;
-    }
+    const failure = this.#failure(lane, task, error);
+    ended(task, () => failWith(task, failure), ahead);
+  }
+
+  // Why a stage's thread failed it, named for the user.
+  #failure(lane: Lane, task: LaneTask, error: unknown): unknown {
+    const { attempt } = task;
+    if (attempt.signal.aborted) return attempt.signal.reason;
     if ((error as { code?: unknown })?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
-      task.reject(
-        new Error(
-          `The stage ran out of memory in its worker thread (resourceLimits ${JSON.stringify(lane.limits ?? {})}); ` +
-            'the thread was ended. Raise its resourceLimits or make it use less memory.',
-          { cause: error },
-        ),
+      return new Error(
+        `The stage ran out of memory in its worker thread (resourceLimits ${JSON.stringify(lane.limits ?? {})}); ` +
+          'the thread was ended. Raise its resourceLimits or make it use less memory.',
+        { cause: error },
       );
-      return;
     }
     const note = takeDeathNote(task.channel);
-    task.reject(
-      note !== undefined
-        ? new UncloneableValueError(attempt.name, 'result', note)
-        : translate(error, attempt.name, 'argument'),
-    );
+    if (note !== undefined) return new UncloneableValueError(attempt.name, 'result', note);
+    return translate(error, attempt.name, 'argument');
   }
 
   // The attempt's signal aborted (a timeout, a cancelled run). A task not yet taken up by its
@@ -302,16 +343,29 @@ export class WorkerThreadExecutor implements Executor {
   #aborted(lane: Lane, task: LaneTask): void {
     if (task.done) return;
     const reason = task.attempt.signal.reason;
-    if (!isClaimed(task.channel, task.ticket) && revokeTask(task.channel, task.ticket)) {
+    // One take-back at a time per lane (isRevoking): with another pending, the thread is ended.
+    if (
+      !isRevoking(task.channel) &&
+      !isClaimed(task.channel, task.ticket) &&
+      revokeTask(task.channel, task.ticket)
+    ) {
       this.#settled(lane, task);
       task.reject(reason);
       return;
     }
+    const own = this.#own.has(lane); // before #settled, which ends its thread and forgets it
+    const next = lane.tasks.find((other) => other !== task);
+    // The thread already took up the stage behind this one: this one's code is over there.
+    const movedOn =
+      next !== undefined && next.channel === task.channel && isClaimed(next.channel, next.ticket);
+    begin(task); // it ran: it started before it ends
     this.#settled(lane, task);
     task.reject(reason);
-    if (this.#own.has(lane)) return; // #settled ended its thread
+    if (own || movedOn) return;
     lane.renew();
-    for (const next of lane.tasks) if (!isClaimed(next.channel, next.ticket)) this.#send(lane, next);
+    for (const waiting of lane.tasks) {
+      if (!isClaimed(waiting.channel, waiting.ticket)) this.#send(lane, waiting);
+    }
   }
 
   // The task is over for this executor: off its lane, its abort listener removed. A lane left
@@ -321,16 +375,34 @@ export class WorkerThreadExecutor implements Executor {
     task.attempt.signal.removeEventListener('abort', task.onAbort);
     const k = lane.tasks.indexOf(task);
     if (k >= 0) lane.tasks.splice(k, 1);
-    if (this.#own.delete(lane)) void end(lane.pool, lane.channel);
-    else if (lane.tasks.length === 0) this.#steal(lane);
+    if (this.#own.delete(lane)) {
+      void end(lane.pool, lane.channel);
+      // A core is free: a stage waiting behind a busy lane moves to an idle one.
+      const idle = this.#idleLane();
+      if (idle) this.#steal(idle);
+    } else if (lane.tasks.length === 0) this.#steal(lane);
+  }
+
+  // A lane with nothing to run, made if fewer than cores exist; undefined when none is free.
+  #idleLane(): Lane | undefined {
+    if (this.#running() >= this.#cores) return undefined;
+    for (const lane of this.#lanes) if (lane.tasks.length === 0) return lane;
+    if (this.#lanes.length >= this.#cores) return undefined;
+    const lane = new Lane(undefined);
+    this.#lanes.push(lane);
+    return lane;
   }
 
   // The stage sent ahead to a busy lane waits there until that lane's stage ends, which may be
-  // long after this lane went idle: it moves here instead.
+  // long after this lane went idle: it moves here instead, unless that stage only just started
+  // (short stages end before a move would pay for itself).
   #steal(idle: Lane): void {
+    const time = performance.timeOrigin + performance.now();
     for (const lane of this.#lanes) {
-      const waiting = lane.tasks[1];
-      if (waiting === undefined || !revokeTask(waiting.channel, waiting.ticket)) continue;
+      const [running, waiting] = lane.tasks;
+      if (waiting === undefined || !hasStarted(running!.channel, running!.ticket)) continue;
+      if (time - startStamp(running!.channel, running!.ticket) < stealAfterMs) continue;
+      if (!revokeTask(waiting.channel, waiting.ticket)) continue;
       lane.tasks.pop();
       idle.tasks.push(waiting);
       this.#send(idle, waiting);
@@ -339,14 +411,48 @@ export class WorkerThreadExecutor implements Executor {
   }
 }
 
+// A stage's failure, once the engine has reacted to it (a microtask behind the rejection): then
+// the lane's thread may take up its next stage, which a run that stopped has taken back.
+function failWith(task: LaneTask, error: unknown): void {
+  task.reject(error);
+  queueMicrotask(() => acknowledgeFailure(task.channel, task.ticket));
+}
+
 function beginNext(lane: Lane): void {
   const next = lane.tasks[0];
   // A microtask: after the engine's reaction to the stage that ended, queued when it settled.
-  if (next && hasStarted(next.channel, next.ticket)) queueMicrotask(() => begin(next));
+  if (next && hasStarted(next.channel, next.ticket)) {
+    queueMicrotask(() => {
+      if (!next.done) begin(next);
+    });
+  }
+}
+
+/**
+ * A stage's end, after its start: a stage that has not said it started yet does so first, behind
+ * the engine's reaction to the end of the stage before it on its lane (tinypool may answer both in
+ * one turn). So events never show more stages running than cores.
+ */
+function ended(task: LaneTask, settle: () => void, ahead?: LaneTask): void {
+  const go = () => {
+    begin(task);
+    settle();
+  };
+  if (ahead) {
+    // Not the last to end on its lane: the stage ahead is; behind its end.
+    void ahead.promise!.then(go, go);
+    return;
+  }
+  const lane = task.lane;
+  const before = lane.lastEnded;
+  lane.lastEnded = task.promise;
+  if (task.begun) settle();
+  else if (before) before.then(go, go);
+  else queueMicrotask(go);
 }
 
 function begin(task: LaneTask): void {
-  if (task.begun || task.done) return;
+  if (task.begun) return;
   task.begun = true;
   // When the thread stamped its start; now, for a stage that failed before it started.
   const at = hasStarted(task.channel, task.ticket) ? startStamp(task.channel, task.ticket) : 0;
@@ -354,6 +460,7 @@ function begin(task: LaneTask): void {
 }
 
 const startsPollMs = 50;
+const stealAfterMs = 1;
 
 // Ends a lane's thread; whoever still waits for a stage to start there is let go.
 async function end(pool: Tinypool, channel: SharedArrayBuffer): Promise<void> {

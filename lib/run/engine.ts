@@ -11,7 +11,7 @@ import {
   type Subscription,
 } from 'rxjs';
 import { CancelledError, EmptyInputError, InternalError, StageFailedError, TimeoutError } from '../errors.js';
-import type { Executor } from '../executors/executor.js';
+import { AttemptWithdrawn, type Executor } from '../executors/executor.js';
 import type { Graph } from '../graph/graph.js';
 import {
   Stage,
@@ -423,8 +423,14 @@ export class Engine implements AttemptHost {
   // A failed attempt: cancelled with the run, retried after its back-off, or the stage's failure.
   #failed(i: number, attempt: StageAttempt, error: unknown): number {
     attempt.over();
+    if (error instanceof AttemptWithdrawn) {
+      // Queued ahead and taken back when the run stopped: it never ran, and is not over.
+      this.state.attempts[i]!--;
+      this.state.status[i] = Code.Ready;
+      return i;
+    }
     if (this.#isCancelled) {
-      this.#book.cancelled(i, attempt.number);
+      this.#book.cancelled(i, attempt.began ? attempt.number : 0);
       return i;
     }
     const stage = this.#graph.stages[i]!;
@@ -451,6 +457,7 @@ export class Engine implements AttemptHost {
   #stop(): void {
     this.#stopped = true;
     this.#clearRetries();
+    for (const executor of this.#executors) executor.withdraw?.();
   }
 
   // Once the run is over, or stopping: no retry will start, and the run's signal is let go.
@@ -469,8 +476,10 @@ export class Engine implements AttemptHost {
   #attemptOver(i: number): void {
     this.#inFlight--;
     this.#inFlightOn[this.#executorOf[i]!]!--;
-    // A stage waiting to retry is not settled: its timer puts it back in the ready queue.
-    if (this.state.status[i] !== Code.Retrying) this.#settling.push(i);
+    // A stage waiting to retry is not settled: its timer puts it back in the ready queue; nor is
+    // one withdrawn (Ready): the run's end skips it.
+    const status = this.state.status[i];
+    if (status !== Code.Retrying && status !== Code.Ready) this.#settling.push(i);
     this.#drain();
   }
 

@@ -71,7 +71,11 @@ export class StageAttempt implements Attempt {
     return this.controller !== undefined;
   }
 
+  /** Whether the stage's code started (the executor said so). */
+  began = false;
+
   begin(threadId: number, worker?: string, at?: number): void {
+    this.began = true;
     this.#host.began(this.index, this, threadId, worker, at);
   }
 

@@ -1,7 +1,8 @@
 import { Pipeline, stage, type RunEvent, type Stage } from 'tsdags';
 import type { Attempt } from '../../lib/executors/executor.js';
 import { WorkerThreadExecutor } from '../../lib/executors/worker-thread.js';
-import { busyWorker, counted, held, holdWhileWorkersRun, release } from '../fixtures/lanes.mjs';
+import { busyWorker, counted, held, holdWhileWorkersRun, release, revokesNext } from '../fixtures/lanes.mjs';
+import { fails } from '../fixtures/stages.mjs';
 import { deferred, peakConcurrency } from '../support/schedule.js';
 
 interface Held {
@@ -105,6 +106,18 @@ describe('worker lanes: one stage sent ahead per lane', () => {
     expect(Atomics.load(cell, 1)).toBe(1);
   });
 
+  test('sends a stage again when its thread skipped it as taken back but the main thread had kept it', async () => {
+    executor = new WorkerThreadExecutor(1);
+    const cell = cells();
+    const first = attemptOf(revokesNext());
+    const a = executor.run(first);
+    const b = executor.run(attemptOf(counted(cell, 1))) as Promise<Counted>;
+    await a;
+    await b;
+
+    expect(Atomics.load(cell, 1)).toBe(1);
+  });
+
   test('moves a stage waiting behind a busy lane to a lane that went idle', async () => {
     executor = new WorkerThreadExecutor(2, 2);
     const cell = cells();
@@ -125,6 +138,19 @@ describe('worker lanes: one stage sent ahead per lane', () => {
 });
 
 describe('worker lanes in a run', () => {
+  test('a run that stops on a failure takes back the stage sent ahead behind it: it never runs', async () => {
+    const cell = cells();
+    const bad = fails('boom').named('bad');
+    const next = counted(cell, 1).named('next');
+    const result = await new Pipeline()
+      .addStages([bad, next])
+      .run({ cores: 1, onError: 'stop', storeDir: false }).done;
+
+    expect(result.stages['bad']!.status).toBe('failed');
+    expect(result.stages['next']!.status).toBe('skipped');
+    expect(Atomics.load(cell, 1)).toBe(0);
+  });
+
   test('a long stage says it started while it runs, at the time its thread stamped', async () => {
     const cell = cells();
     const long = held(cell, 0);

@@ -155,6 +155,7 @@ export class Pipeline {
         ? new BullMQExecutor({
             runId,
             redis: options.redis!,
+            cores: settings.cores,
             ...(options.queue ? { queue: options.queue } : {}),
           })
         : new WorkerThreadExecutor(settings.cores, workerStageCount(graph, settings.thread));

@@ -1,3 +1,5 @@
+import { TsdagsError } from '../errors.js';
+import type { RemoteThread } from '../remote/job-runner.js';
 import { Option, type Command } from 'commander';
 import { workerCommand, type WorkerCommandOptions } from '../remote/worker-command.js';
 import { checkPipelineFile } from './load-pipeline.js';
@@ -8,6 +10,7 @@ export interface WorkerFlags {
   redis: string;
   concurrency?: string;
   queue?: string;
+  thread?: string;
   verbose?: boolean;
 }
 
@@ -41,6 +44,10 @@ export function addWorkerCommand(program: Command): void {
     )
     .option('--concurrency <n>', "run at most n stages at once (default: the machine's cores)")
     .option('--queue <name>', "the BullMQ queue: the orchestrator's --queue (default: tsdags)")
+    .option(
+      '--thread <where>',
+      "where stages run: worker (threads, the default) or main (this process's main thread, for I/O-bound stages)",
+    )
     .option('--verbose', 'show stack traces')
     .action(runWorker);
 }
@@ -56,5 +63,15 @@ export function toWorkerOptions(flags: WorkerFlags): WorkerCommandOptions {
   const options: WorkerCommandOptions = { redis: parseRedisUrl(flags.redis) };
   if (flags.concurrency !== undefined) options.concurrency = parseConcurrency(flags.concurrency);
   if (flags.queue !== undefined) options.queue = parseQueueName(flags.queue);
+  if (flags.thread !== undefined) options.thread = parseThread(flags.thread);
   return options;
+}
+
+function parseThread(text: string): RemoteThread {
+  if (text === 'worker' || text === 'main') return text;
+  throw new TsdagsError(
+    'BAD_OPTION',
+    `Expected --thread to be worker or main, got "${text}": worker runs stages on threads, main ` +
+      "on this process's main thread.",
+  );
 }

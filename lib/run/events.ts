@@ -33,7 +33,10 @@ export interface StageStartEvent extends EventBase {
   readonly type: 'stage:start';
   readonly stage: string;
   readonly attempt: number;
-  /** The thread running it: `0` for the main thread, else the worker thread's `threadId`. */
+  /**
+   * The thread running it: `0` for the main thread, else the worker thread's `threadId`; `-1` on a
+   * remote worker (`worker` names it).
+   */
   readonly threadId: number;
   /** For a stage on a remote worker: which one, as `host:pid`. */
   readonly worker?: string;

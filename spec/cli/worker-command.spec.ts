@@ -28,6 +28,11 @@ describe('tsdags worker with bad input: exit 2, one sentence on stderr, no stack
       /Expected --concurrency to be a whole number from 1 up, got "two"/,
     ],
     [
+      '--thread process',
+      ['worker', fixture('ok.mjs'), '--redis', nowhere, '--thread', 'process'],
+      /Expected --thread to be worker or main, got "process"/,
+    ],
+    [
       '--queue with a colon',
       ['worker', fixture('ok.mjs'), '--redis', nowhere, '--queue', 'a:b'],
       /Expected --queue to be a name without ':' or spaces, got "a:b"/,
@@ -199,7 +204,7 @@ describe('tsdags worker --help', () => {
   test('tsdags worker --help lists the flags and exits 0', async () => {
     const { code, stdout } = await tsdags(['worker', '--help']);
     expect(code).toBe(0);
-    for (const flag of ['--redis <url>', '--concurrency <n>', '--queue <name>', '--verbose']) {
+    for (const flag of ['--redis <url>', '--concurrency <n>', '--queue <name>', '--thread <where>', '--verbose']) {
       expect(stdout).toContain(flag);
     }
     expect(stdout).toContain('TSDAGS_REDIS');

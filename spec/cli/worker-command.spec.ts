@@ -204,7 +204,13 @@ describe('tsdags worker --help', () => {
   test('tsdags worker --help lists the flags and exits 0', async () => {
     const { code, stdout } = await tsdags(['worker', '--help']);
     expect(code).toBe(0);
-    for (const flag of ['--redis <url>', '--concurrency <n>', '--queue <name>', '--thread <where>', '--verbose']) {
+    for (const flag of [
+      '--redis <url>',
+      '--concurrency <n>',
+      '--queue <name>',
+      '--thread <where>',
+      '--verbose',
+    ]) {
       expect(stdout).toContain(flag);
     }
     expect(stdout).toContain('TSDAGS_REDIS');

@@ -82,7 +82,7 @@ async function runInTurn(task: WorkerTask): Promise<unknown> {
     return failure('STAGE_NOT_FOUND', `its module defines more than one stage() named "${task.name}"`);
   }
   stagesRunning++;
-  if (channel) signalStarted(channel, task.ticket);
+  if (channel) signalStarted(channel, task.ticket, task.slot);
   let result: unknown;
   try {
     result = await definition.fn(...task.args);

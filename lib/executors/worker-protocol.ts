@@ -6,6 +6,8 @@ export interface WorkerTask {
   readonly args: unknown[];
   /** Its number on the lane, counting from 1: tasks are claimed and started in this order. */
   readonly ticket: number;
+  /** Where its thread stamps its start: 0 or 1, the slot no other task on the lane holds. */
+  readonly slot: number;
 }
 
 /** A failure the worker entry diagnosed itself; errors thrown by stages cross as they are. */
@@ -32,8 +34,8 @@ export function isWorkerFailure(value: unknown): value is WorkerFailure {
  * - Int32 0 (started): the ticket of the last task whose stage code started, after its module was
  *   imported, so `stage:start` and timeouts count the stage, not the thread's start-up; the
  *   worker notifies it, for timed stages whose clock starts then;
- * - Float64 at byte 24 and 32: when tasks of even and odd tickets started (ms since the epoch):
- *   the main thread learns of an untimed stage's start without being woken for it;
+ * - Float64 at byte 24 and 32: when the lane's two tasks started, one slot each (ms since the
+ *   epoch): the main thread learns of an untimed stage's start without being woken for it;
  * - Int32 1 (note): a death note's length. A result that structured clone refuses kills the thread
  *   inside tinypool (after our code returned), and the error that reaches the main thread is an
  *   empty object; the dying worker writes why in the bytes after the cells first (UTF-8);
@@ -77,9 +79,9 @@ export async function failureAcknowledged(channel: SharedArrayBuffer, ticket: nu
   }
 }
 
-export function signalStarted(channel: SharedArrayBuffer, ticket: number): void {
+export function signalStarted(channel: SharedArrayBuffer, ticket: number, slot: number): void {
   const c = cells(channel);
-  new Float64Array(channel, stampOffset, 2)[ticket & 1] = performance.timeOrigin + performance.now();
+  new Float64Array(channel, stampOffset, 2)[slot] = performance.timeOrigin + performance.now();
   Atomics.store(c, started, ticket);
   Atomics.notify(c, started);
 }
@@ -100,12 +102,9 @@ export function hasStarted(channel: SharedArrayBuffer, ticket: number): boolean 
   return Atomics.load(cells(channel), started) >= ticket;
 }
 
-/**
- * When the stage of `ticket` started, once hasStarted says it did. Its slot is written again by
- * the task two tickets later, which a lane sends only after this one ended.
- */
-export function startStamp(channel: SharedArrayBuffer, ticket: number): number {
-  return new Float64Array(channel, stampOffset, 2)[ticket & 1]!;
+/** When the stage stamping `slot` started, once hasStarted says it did. */
+export function startStamp(channel: SharedArrayBuffer, slot: number): number {
+  return new Float64Array(channel, stampOffset, 2)[slot]!;
 }
 
 /** Releases every waiter of whenStarted: for a lane whose thread is gone. */

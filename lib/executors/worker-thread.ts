@@ -28,7 +28,7 @@ const workerEntry = here.endsWith('.ts')
 /** One attempt sent to a lane's thread: running, or next in line behind the one that runs. */
 interface LaneTask {
   readonly attempt: Attempt;
-  readonly message: Omit<WorkerTask, 'ticket'>;
+  readonly message: Omit<WorkerTask, 'ticket' | 'slot'>;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
   readonly onAbort: () => void;
@@ -37,6 +37,7 @@ interface LaneTask {
   pool: Tinypool;
   channel: SharedArrayBuffer;
   ticket: number;
+  slot: number;
   begun: boolean;
   done: boolean;
   resent: boolean;
@@ -57,8 +58,9 @@ class Lane {
   channel!: SharedArrayBuffer;
   nextTicket = 1;
   readonly tasks: LaneTask[] = [];
-  /** The promise of the last stage that ended here (see ended). */
+  /** The promise of the last stage that ended here, and the ends not yet announced (#ended). */
   lastEnded: Promise<unknown> | undefined;
+  endsWaiting = 0;
 
   constructor(readonly limits: ResourceLimits | undefined) {
     this.renew();
@@ -151,6 +153,7 @@ export class WorkerThreadExecutor implements Executor {
         pool: lane.pool,
         channel: lane.channel,
         ticket: 0,
+        slot: 0,
         begun: false,
         done: false,
         resent: false,
@@ -230,14 +233,45 @@ export class WorkerThreadExecutor implements Executor {
     if (this.#startsTimer !== undefined) return;
     this.#startsTimer = setTimeout(() => {
       this.#startsTimer = undefined;
-      let unseen = false;
-      for (const lane of [...this.#lanes, ...this.#own]) {
-        const first = lane.tasks[0];
-        if (first && !first.begun && hasStarted(first.channel, first.ticket)) begin(first);
-        unseen ||= lane.tasks.some((task) => !task.begun);
-      }
-      if (unseen) this.#watchStarts();
+      this.#reportStarts();
+      const lanes = [...this.#lanes, ...this.#own];
+      if (lanes.some((lane) => lane.tasks.some((task) => !task.begun))) this.#watchStarts();
     }, startsPollMs).unref();
+  }
+
+  // Stages that started and have not said so yet do, before another stage's end is announced:
+  // events keep the order things happened in. Each lane's first stage only, and not while the end
+  // of the stage before it waits to be announced (ended).
+  #reportStarts(except?: Lane): void {
+    for (const lane of this.#lanes) if (lane !== except) reportStart(lane);
+    for (const lane of this.#own) if (lane !== except) reportStart(lane);
+  }
+
+  /**
+   * A stage's end, after its start: a stage that has not said it started yet does so first, behind
+   * the engine's reaction to the end of the stage before it on its lane (tinypool may answer both
+   * in one turn). So events never show more stages running than cores.
+   */
+  #ended(task: LaneTask, settle: () => void, ahead?: LaneTask): void {
+    const lane = task.lane;
+    lane.endsWaiting++;
+    const go = () => {
+      lane.endsWaiting--;
+      begin(task);
+      // Its own lane's next stage says so after this end is announced (beginNext).
+      this.#reportStarts(lane);
+      settle();
+    };
+    if (ahead) {
+      // Not the last to end on its lane: the stage ahead is; behind its end.
+      void ahead.promise!.then(go, go);
+      return;
+    }
+    const before = lane.lastEnded;
+    lane.lastEnded = task.promise;
+    if (task.begun) go();
+    else if (before) before.then(go, go);
+    else queueMicrotask(go);
   }
 
   #ownLane(limits: ResourceLimits): Lane {
@@ -249,6 +283,10 @@ export class WorkerThreadExecutor implements Executor {
   #send(lane: Lane, task: LaneTask): void {
     const { pool, channel } = lane;
     const ticket = lane.nextTicket++;
+    // Its start stamp's slot: not the one of the other task on the lane. By ticket parity, a lane
+    // whose next task moved away would give the running one and the one after it the same slot.
+    const other = lane.tasks.find((t) => t !== task && t.channel === channel);
+    task.slot = other?.slot === 0 ? 1 : 0;
     task.lane = lane;
     task.pool = pool;
     task.thread = pool.threads[0]?.threadId;
@@ -267,7 +305,7 @@ export class WorkerThreadExecutor implements Executor {
     }
     let pending: Promise<unknown>;
     try {
-      pending = pool.run({ ...task.message, ticket });
+      pending = pool.run({ ...task.message, ticket, slot: task.slot });
     } catch (error) {
       this.#failed(lane, task, pool, error);
       return;
@@ -288,7 +326,7 @@ export class WorkerThreadExecutor implements Executor {
     }
     this.#settled(lane, task);
     if (!isWorkerFailure(result)) {
-      ended(task, () => task.resolve(result));
+      this.#ended(task, () => task.resolve(result));
       return;
     }
     const { definition } = task.attempt.stage;
@@ -296,7 +334,7 @@ export class WorkerThreadExecutor implements Executor {
       result.code === 'STAGE_NOT_FOUND'
         ? new StageNotFoundError(task.attempt.name, definition.module, result.detail)
         : new UncloneableValueError(task.attempt.name, 'result', result.detail);
-    ended(task, () => failWith(task, error));
+    this.#ended(task, () => failWith(task, error));
   }
 
   #failed(lane: Lane, task: LaneTask, pool: Tinypool, error: unknown): void {
@@ -318,7 +356,7 @@ export class WorkerThreadExecutor implements Executor {
     const ahead = lane.tasks[0] !== task ? lane.tasks[0] : undefined;
     this.#settled(lane, task);
     const failure = this.#failure(lane, task, error);
-    ended(task, () => failWith(task, failure), ahead);
+    this.#ended(task, () => failWith(task, failure), ahead);
   }
 
   // Why a stage's thread failed it, named for the user.
@@ -401,7 +439,7 @@ export class WorkerThreadExecutor implements Executor {
     for (const lane of this.#lanes) {
       const [running, waiting] = lane.tasks;
       if (waiting === undefined || !hasStarted(running!.channel, running!.ticket)) continue;
-      if (time - startStamp(running!.channel, running!.ticket) < stealAfterMs) continue;
+      if (time - startStamp(running!.channel, running!.slot) < stealAfterMs) continue;
       if (!revokeTask(waiting.channel, waiting.ticket)) continue;
       lane.tasks.pop();
       idle.tasks.push(waiting);
@@ -428,34 +466,17 @@ function beginNext(lane: Lane): void {
   }
 }
 
-/**
- * A stage's end, after its start: a stage that has not said it started yet does so first, behind
- * the engine's reaction to the end of the stage before it on its lane (tinypool may answer both in
- * one turn). So events never show more stages running than cores.
- */
-function ended(task: LaneTask, settle: () => void, ahead?: LaneTask): void {
-  const go = () => {
-    begin(task);
-    settle();
-  };
-  if (ahead) {
-    // Not the last to end on its lane: the stage ahead is; behind its end.
-    void ahead.promise!.then(go, go);
-    return;
-  }
-  const lane = task.lane;
-  const before = lane.lastEnded;
-  lane.lastEnded = task.promise;
-  if (task.begun) settle();
-  else if (before) before.then(go, go);
-  else queueMicrotask(go);
+function reportStart(lane: Lane): void {
+  const first = lane.tasks[0];
+  if (lane.endsWaiting === 0 && first && !first.begun && hasStarted(first.channel, first.ticket))
+    begin(first);
 }
 
 function begin(task: LaneTask): void {
   if (task.begun) return;
   task.begun = true;
   // When the thread stamped its start; now, for a stage that failed before it started.
-  const at = hasStarted(task.channel, task.ticket) ? startStamp(task.channel, task.ticket) : 0;
+  const at = hasStarted(task.channel, task.ticket) ? startStamp(task.channel, task.slot) : 0;
   task.attempt.begin(task.pool.threads[0]?.threadId ?? -1, undefined, at > 0 ? at : undefined);
 }
 

@@ -1,9 +1,9 @@
 /**
  * An orchestrator (`tsdags run --redis`) killed with SIGKILL mid-run, then resumed with
  * `tsdags run --resume`, while one `tsdags worker` process runs the remote stages throughout. The
- * resumed run reads its earlier run's record from the orchestrator's store (the run record is not
- * kept in Redis: Redis holds jobs), so finished stages do not run again, and the result is that of
- * an uninterrupted run. No sleeps: the spec kills the orchestrator on the stage:done lines it prints.
+ * resumed run reads its earlier run's record, from the orchestrator's files (`--store-dir`) or
+ * from Redis (no `--store-dir`), so finished stages do not run again, and the result is that of an
+ * uninterrupted run. No sleeps: the spec kills the orchestrator on the stage:done lines it prints.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
@@ -43,27 +43,35 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A fresh queue with one `tsdags worker` on it, and a directory for the markers and the store. */
-async function setUp(): Promise<{ queue: string; markers: string; store: string; worker: WorkerProcess }> {
+interface Setup {
+  queue: string;
+  markers: string;
+  /** Where the run record is kept: `--store-dir` and its directory, or none (Redis). */
+  recordArgs: string[];
+  worker: WorkerProcess;
+}
+
+/**
+ * A fresh queue with one `tsdags worker` on it, a directory for the markers, and where the run
+ * record goes: a store directory there, or Redis (a bullmq run without --store-dir).
+ */
+async function setUp(record: 'files' | 'redis' = 'files'): Promise<Setup> {
   const queue = `resume-${++n}`;
   const markers = join(dir, queue);
   mkdirSync(markers);
   const worker = spawnCliWorker({ redis: redis.url, queue, module: fixture, concurrency: 2 });
   spawned.push(worker);
   await worker.waitFor(/ready on queue/);
-  return { queue, markers, store: join(markers, 'store'), worker };
+  const recordArgs = record === 'files' ? ['--store-dir', join(markers, 'store')] : [];
+  return { queue, markers, recordArgs, worker };
 }
 
 /** Runs the fixture, and SIGKILLs the orchestrator once `until` says so (after each event). */
-async function killedRun(
-  setup: { queue: string; markers: string; store: string },
-  until: (seen: RunEvent[]) => boolean,
-  env: NodeJS.ProcessEnv = {},
-) {
+async function killedRun(setup: Setup, until: (seen: RunEvent[]) => boolean, env: NodeJS.ProcessEnv = {}) {
   const seen: RunEvent[] = [];
   let killed = false;
   const exited = await tsdags(
-    ['run', fixture, '--redis', redis.url, '--queue', setup.queue, '--json', '--store-dir', setup.store],
+    ['run', fixture, '--redis', redis.url, '--queue', setup.queue, '--json', ...setup.recordArgs],
     (line, child) => {
       seen.push(JSON.parse(line) as RunEvent);
       if (!killed && until(seen)) {
@@ -78,21 +86,10 @@ async function killedRun(
   return { seen, runId: (seen[0] as RunStartEvent).runId };
 }
 
-function resume(setup: { queue: string; markers: string; store: string }, env: NodeJS.ProcessEnv = {}) {
+function resume(setup: Setup, env: NodeJS.ProcessEnv = {}) {
   writeFileSync(join(setup.markers, 'gate-open'), '');
   return tsdags(
-    [
-      'run',
-      fixture,
-      '--redis',
-      redis.url,
-      '--queue',
-      setup.queue,
-      '--json',
-      '--store-dir',
-      setup.store,
-      '--resume',
-    ],
+    ['run', fixture, '--redis', redis.url, '--queue', setup.queue, '--json', ...setup.recordArgs, '--resume'],
     undefined,
     { TSDAGS_MARKERS: setup.markers, ...env },
   );
@@ -139,10 +136,8 @@ test('tsdags run --redis --resume after the orchestrator is SIGKILLed runs only 
   expect(resultOf(setup.markers)).toEqual({ parts: [5, 9, 50], sum: 64 });
 });
 
-// Until pipeline.run() tells the bullmq executor which run it resumes (`worker.resumeFrom(
-// recorder.resume.from)` once the record is open), the job the killed orchestrator left running is
-// not taken over: the stage runs twice, and this fails (checked: with that line, it passes). When
-// the line lands, test.failing reports this as failing: make it a plain test().
+// pipeline.run() tells the bullmq executor which run it resumes (worker.resumeFrom), so the job
+// the killed orchestrator left running is taken over, not run twice.
 test('tsdags run --redis --resume takes over a remote stage that was running when the orchestrator was killed', async () => {
   const setup = await setUp();
   const remote = `${hostname()}:${setup.worker.pid}`;
@@ -162,6 +157,33 @@ test('tsdags run --redis --resume takes over a remote stage that was running whe
   expect(all.at(-1)).toMatchObject({ type: 'run:done', status: 'succeeded' });
   // The job left running finished for the resumed run: plus_one ran once, on the same worker.
   expect(starts(all).find((e) => e.stage === 'plus_one')?.worker).toBe(remote);
+  expect(sorted(markersOf(setup.markers))).toEqual(sorted([...ungated, ...rest]));
+  expect(resultOf(setup.markers)).toEqual({ parts: [5, 9, 50], sum: 64 });
+});
+
+// A bullmq run without a storeDir keeps its record in Redis (lib/pipeline.ts, runStore).
+test('tsdags run --redis --resume resumes from the record in Redis, running only what had not finished', async () => {
+  const setup = await setUp('redis');
+  const first = await killedRun(setup, (seen) => done(seen).length === ungated.length);
+  expect(sorted(markersOf(setup.markers))).toEqual(sorted(ungated));
+
+  // The killed run's record is in Redis: no end recorded, its five stages done.
+  const shown = await tsdags(['show', first.runId, '--redis', redis.url, '--json']);
+  expect({ code: shown.code, stderr: shown.stderr }).toMatchObject({ code: 0 });
+  const record = JSON.parse(shown.stdout) as { status: string; stages: { name: string; status: string }[] };
+  expect(record.status).toBe('running');
+  expect(sorted(record.stages.filter((s) => s.status === 'succeeded').map((s) => s.name))).toEqual(
+    sorted(ungated),
+  );
+
+  const second = await resume(setup);
+  expect({ code: second.code, stderr: second.stderr }).toMatchObject({ code: 0 });
+  const all = events(second.stdout);
+  expect(all[0]).toMatchObject({
+    type: 'run:start',
+    resume: { from: first.runId, restored: ungated.length, changed: [] },
+  });
+  expect(sorted(starts(all).map((e) => e.stage))).toEqual(sorted(rest));
   expect(sorted(markersOf(setup.markers))).toEqual(sorted([...ungated, ...rest]));
   expect(resultOf(setup.markers)).toEqual({ parts: [5, 9, 50], sum: 64 });
 });

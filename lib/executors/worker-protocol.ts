@@ -61,40 +61,42 @@ function cells(channel: SharedArrayBuffer): Int32Array {
   return new Int32Array(channel, 0, 6);
 }
 
+// Sets a cell and wakes whoever waits on it (reached).
+function raise(channel: SharedArrayBuffer, cell: number, ticket: number): void {
+  const c = cells(channel);
+  Atomics.store(c, cell, ticket);
+  Atomics.notify(c, cell);
+}
+
+// Resolves once a cell holds `ticket` or a later one, without blocking the thread.
+async function reached(channel: SharedArrayBuffer, cell: number, ticket: number): Promise<void> {
+  const c = cells(channel);
+  for (;;) {
+    const seen = Atomics.load(c, cell);
+    if (seen >= ticket) return;
+    const wait = Atomics.waitAsync(c, cell, seen);
+    if (wait.async) await wait.value;
+  }
+}
+
 /** The main side has handled the failure of `ticket`: the worker may claim the next task. */
 export function acknowledgeFailure(channel: SharedArrayBuffer, ticket: number): void {
-  const c = cells(channel);
-  Atomics.store(c, acknowledged, ticket);
-  Atomics.notify(c, acknowledged);
+  raise(channel, acknowledged, ticket);
 }
 
 /** Resolves once the main side has handled the failure of `ticket` (worker side). */
-export async function failureAcknowledged(channel: SharedArrayBuffer, ticket: number): Promise<void> {
-  const c = cells(channel);
-  for (;;) {
-    const seen = Atomics.load(c, acknowledged);
-    if (seen >= ticket) return;
-    const wait = Atomics.waitAsync(c, acknowledged, seen);
-    if (wait.async) await wait.value;
-  }
+export function failureAcknowledged(channel: SharedArrayBuffer, ticket: number): Promise<void> {
+  return reached(channel, acknowledged, ticket);
 }
 
 export function signalStarted(channel: SharedArrayBuffer, ticket: number, slot: number): void {
-  const c = cells(channel);
   new Float64Array(channel, stampOffset, 2)[slot] = performance.timeOrigin + performance.now();
-  Atomics.store(c, started, ticket);
-  Atomics.notify(c, started);
+  raise(channel, started, ticket);
 }
 
 /** Resolves once the lane's worker has started the stage of `ticket` (or a later one). */
-export async function whenStarted(channel: SharedArrayBuffer, ticket: number): Promise<void> {
-  const c = cells(channel);
-  for (;;) {
-    const seen = Atomics.load(c, started);
-    if (seen >= ticket) return;
-    const wait = Atomics.waitAsync(c, started, seen);
-    if (wait.async) await wait.value;
-  }
+export function whenStarted(channel: SharedArrayBuffer, ticket: number): Promise<void> {
+  return reached(channel, started, ticket);
 }
 
 /** Whether the lane's worker has started the stage of `ticket` (or a later one). */
@@ -109,9 +111,7 @@ export function startStamp(channel: SharedArrayBuffer, slot: number): number {
 
 /** Releases every waiter of whenStarted: for a lane whose thread is gone. */
 export function releaseStartWaiters(channel: SharedArrayBuffer): void {
-  const c = cells(channel);
-  Atomics.store(c, started, 0x7fffffff);
-  Atomics.notify(c, started);
+  raise(channel, started, 0x7fffffff);
 }
 
 /** The worker takes up task `ticket`; false when the main side took it back first. */

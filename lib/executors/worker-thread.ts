@@ -212,17 +212,8 @@ export class WorkerThreadExecutor implements Executor {
 
   // An idle lane while fewer than `cores` stages run; else a busy lane with room for one more.
   #laneFor(): Lane {
-    if (this.#running() < this.#cores) {
-      for (const lane of this.#lanes) if (lane.tasks.length === 0) return lane;
-      if (this.#lanes.length < this.#cores) {
-        const lane = new Lane(undefined);
-        this.#lanes.push(lane);
-        // With the first stage, boot the other lanes too: their threads start while it runs.
-        if (this.#lanes.length === 1)
-          while (this.#lanes.length < this.#warm) this.#lanes.push(new Lane(undefined));
-        return lane;
-      }
-    }
+    const idle = this.#idleLane();
+    if (idle) return idle;
     for (const lane of this.#lanes) if (lane.tasks.length === 1 && !isRevoking(lane.channel)) return lane;
     throw new InternalError('more worker stages in flight than the worker lanes hold');
   }
@@ -339,12 +330,10 @@ export class WorkerThreadExecutor implements Executor {
 
   #failed(lane: Lane, task: LaneTask, pool: Tinypool, error: unknown): void {
     if (task.pool !== pool || task.done) return;
-    // tinypool fails every task a dead thread held. This one was next in line and never started:
-    // it goes to the thread tinypool started in its place (once: a thread that dies at start-up
-    // fails it).
-    // A thread that died is replaced by a fresh pool: tinypool's replacement thread in the old one
-    // would take one task at a time until its queue empties, a round trip through the main thread
-    // between them.
+    // A thread that died gets a fresh pool: tinypool's replacement thread in the old one would take
+    // one task at a time until its queue empties, a round trip through the main thread between
+    // them. tinypool fails every task a dead thread held; one that was next in line and never
+    // started goes to the fresh thread (once: a thread that dies at start-up fails it).
     if (!this.#closed && lane.pool === pool && pool.threads[0]?.threadId !== task.thread) lane.renew();
     if (!this.#closed && !task.resent && !isClaimed(task.channel, task.ticket) && !isCloneError(error)) {
       task.resent = true;
@@ -416,8 +405,10 @@ export class WorkerThreadExecutor implements Executor {
     if (this.#own.delete(lane)) {
       void end(lane.pool, lane.channel);
       // A core is free: a stage waiting behind a busy lane moves to an idle one.
-      const idle = this.#idleLane();
-      if (idle) this.#steal(idle);
+      if (this.#lanes.some((other) => other.tasks.length > 1)) {
+        const idle = this.#idleLane();
+        if (idle) this.#steal(idle);
+      }
     } else if (lane.tasks.length === 0) this.#steal(lane);
   }
 
@@ -428,6 +419,9 @@ export class WorkerThreadExecutor implements Executor {
     if (this.#lanes.length >= this.#cores) return undefined;
     const lane = new Lane(undefined);
     this.#lanes.push(lane);
+    // With the first stage, boot the other lanes too: their threads start while it runs.
+    if (this.#lanes.length === 1)
+      while (this.#lanes.length < this.#warm) this.#lanes.push(new Lane(undefined));
     return lane;
   }
 
@@ -555,7 +549,6 @@ const workerExecArgv = withoutTsxLoader(process.execArgv);
 function translate(error: unknown, stage: string, what: 'argument'): unknown {
   // Duck-typed: the error may be a DOMException of another realm, or a plain object once it has
   // crossed from a dying worker.
-  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
-  if (name === 'DataCloneError') return new UncloneableValueError(stage, what, String(message));
-  return error;
+  if (!isCloneError(error)) return error;
+  return new UncloneableValueError(stage, what, String((error as { message?: unknown }).message));
 }

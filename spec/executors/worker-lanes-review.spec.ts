@@ -2,8 +2,7 @@
 // of the bug its comment names, until the fix that made it pass.
 import { createHook } from 'node:async_hooks';
 import Tinypool from 'tinypool';
-import { Pipeline, type Stage } from 'tsdags';
-import type { Attempt } from '../../lib/executors/executor.js';
+import { Pipeline } from 'tsdags';
 import { WorkerThreadExecutor } from '../../lib/executors/worker-thread.js';
 import {
   awaitsIo,
@@ -17,27 +16,11 @@ import {
   until,
   waitFor,
 } from '../fixtures/lanes-review.mjs';
+import { attemptOf } from '../support/attempts.js';
 import { deferred, peakConcurrency } from '../support/schedule.js';
 
 interface Ran {
   threadId: number;
-}
-
-/** An attempt as the engine hands it over; `started` resolves when the executor says it began. */
-function attemptOf(s: Stage, signal = new AbortController().signal): Attempt & { started: Promise<number> } {
-  const started = deferred<number>();
-  return {
-    stage: s,
-    name: s.name,
-    args: [...s.args],
-    attempt: 1,
-    signal,
-    context: () => {
-      throw new Error('function stages have no context');
-    },
-    begin: (threadId) => started.resolve(threadId),
-    started: started.promise,
-  };
 }
 
 const cells = (n = 16) => new Int32Array(new SharedArrayBuffer(4 * n));

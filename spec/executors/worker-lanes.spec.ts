@@ -1,9 +1,9 @@
-import { Pipeline, stage, type RunEvent, type Stage } from 'tsdags';
-import type { Attempt } from '../../lib/executors/executor.js';
+import { Pipeline, stage, type RunEvent } from 'tsdags';
 import { WorkerThreadExecutor } from '../../lib/executors/worker-thread.js';
 import { busyWorker, counted, held, holdWhileWorkersRun, release, revokesNext } from '../fixtures/lanes.mjs';
 import { fails } from '../fixtures/stages.mjs';
-import { deferred, peakConcurrency } from '../support/schedule.js';
+import { attemptOf } from '../support/attempts.js';
+import { peakConcurrency } from '../support/schedule.js';
 
 interface Held {
   threadId: number;
@@ -14,23 +14,6 @@ interface Held {
 interface Counted {
   threadId: number;
   start: number;
-}
-
-/** An attempt as the engine hands it over; `started` resolves when the executor says it began. */
-function attemptOf(s: Stage, signal = new AbortController().signal): Attempt & { started: Promise<number> } {
-  const started = deferred<number>();
-  return {
-    stage: s,
-    name: s.name,
-    args: [...s.args],
-    attempt: 1,
-    signal,
-    context: () => {
-      throw new Error('function stages have no context');
-    },
-    begin: (threadId) => started.resolve(threadId),
-    started: started.promise,
-  };
 }
 
 const cells = () => new Int32Array(new SharedArrayBuffer(16));

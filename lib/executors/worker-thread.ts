@@ -247,11 +247,13 @@ export class WorkerThreadExecutor implements Executor {
     const lane = task.lane;
     lane.endsWaiting++;
     const go = () => {
-      lane.endsWaiting--;
       begin(task);
       // Its own lane's next stage says so after this end is announced (beginNext).
       this.#reportStarts(lane);
       settle();
+      // The end is announced by the engine's reaction to settle(), a microtask queued just now:
+      // until it has run, no other lane's end may announce this lane's next start.
+      queueMicrotask(() => lane.endsWaiting--);
     };
     if (ahead) {
       // Not the last to end on its lane: the stage ahead is; behind its end.

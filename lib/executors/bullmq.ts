@@ -21,10 +21,11 @@ import { RedisWatchdog } from '../remote/redis-watchdog.js';
 import { aliasKey, findEarlierJob, sameWork } from '../remote/earlier-jobs.js';
 import { PendingAttempts } from '../remote/pending-attempts.js';
 import { batchWrites } from '../remote/batch-writes.js';
+import { retryOptions } from '../remote/retries.js';
 import { encodeValue } from '../remote/value-codec.js';
 import { checkExecutorOptions, jobsPerCore, type BullMQExecutorOptions } from '../remote/executor-options.js';
 import type { Stage } from '../stage/stage.js';
-import type { Attempt, Executor } from './executor.js';
+import { AttemptWithdrawn, type Attempt, type Executor } from './executor.js';
 
 export type { BullMQExecutorOptions } from '../remote/executor-options.js';
 
@@ -57,13 +58,15 @@ export class BullMQExecutor implements Executor {
   readonly #adopted = new Set<string>();
   #toAdd: NewJob[] = [];
   // Jobs a worker took, whose worker is yet to be read (see #readWorkers).
-  #taken: string[] = [];
+  #taken: [jobId: string, tri: number][] = [];
   #starting: Promise<Connected> | undefined;
   #connected: Connected | undefined;
   #client: Redis | undefined;
   #watchdog: RedisWatchdog | undefined;
   readonly #duplicates: Redis[] = [];
   #stopped: unknown;
+  // The run stopped after a failure: no job starts that a worker has not taken.
+  #withdrawn = false;
   #closing: Promise<void> | undefined;
 
   /** Jobs the engine may hand beyond `cores`: they wait in Redis for the next free worker. */
@@ -80,9 +83,9 @@ export class BullMQExecutor implements Executor {
     this.#redisTimeout = redisTimeout;
     this.#keepJobs = keepJobs;
     this.#resumes = resumes;
-    // One BullMQ attempt per engine attempt: the engine owns retries (and their events); BullMQ
-    // still re-runs a job whose worker was lost (stalled), which is not a new attempt.
-    this.#jobOptions = { attempts: 1, removeOnComplete: { age: keepJobs }, removeOnFail: { age: keepJobs } };
+    // A stage's retries are its job's attempts (see retryOptions); BullMQ also re-runs a job whose
+    // worker was lost (stalled), which is not a new attempt.
+    this.#jobOptions = { removeOnComplete: { age: keepJobs }, removeOnFail: { age: keepJobs } };
   }
 
   /**
@@ -130,10 +133,44 @@ export class BullMQExecutor implements Executor {
       args,
     };
     // Jobs made in one tick wait for the connection together.
-    if (this.#toAdd.push({ name: attempt.name, data, opts: { ...this.#jobOptions, jobId } }) === 1) {
+    if (
+      this.#toAdd.push({
+        name: attempt.name,
+        data,
+        opts: { ...this.#jobOptions, ...retryOptions(attempt.retry), jobId },
+      }) === 1
+    ) {
       queueMicrotask(() => void this.#flush());
     }
     return result;
+  }
+
+  /**
+   * The run stopped after a failure: jobs no worker has taken (queued ahead, or waiting out a
+   * retry's back-off) are removed and their attempts reject with AttemptWithdrawn. A job a worker
+   * runs is left to end; if it fails and BullMQ would retry it, it is removed then.
+   */
+  withdraw(): void {
+    this.#withdrawn = true;
+    for (const job of this.#toAdd.splice(0))
+      this.#pending.take(job.opts.jobId)?.reject(new AttemptWithdrawn());
+    for (const id of this.#pending.waitingForStart) this.#withdrawJob(id);
+  }
+
+  #retrying(jobId: string, delayMs: number): void {
+    if (this.#pending.retrying(jobId, delayMs) && this.#withdrawn) this.#withdrawJob(jobId);
+  }
+
+  // Removed only if no worker holds it (BullMQ's remove leaves a locked job alone).
+  #withdrawJob(jobId: string): void {
+    const queue = this.#connected?.queue;
+    if (!queue || this.#watchdog?.error) return;
+    queue.remove(jobId).then(
+      (removed) => {
+        if (removed === 1) this.#pending.take(jobId)?.reject(new AttemptWithdrawn());
+      },
+      () => {},
+    );
   }
 
   /** Fails the attempts in flight, removes their waiting jobs and asks workers to stop running ones. */
@@ -206,6 +243,7 @@ export class BullMQExecutor implements Executor {
     try {
       connected = await (this.#starting ??= this.#start());
       if (this.#stopped !== undefined) throw this.#stopped;
+      if (this.#withdrawn) throw new AttemptWithdrawn();
     } catch (error) {
       for (const job of batch) this.#pending.take(job.opts.jobId)?.reject(error);
       return;
@@ -279,7 +317,8 @@ export class BullMQExecutor implements Executor {
     events.on('error', () => {});
     const pending = this.#pending;
     events.on('active', ({ jobId }) => {
-      if (pending.waitsForStart(jobId) && this.#taken.push(jobId) === 1)
+      const tri = pending.tryWaitingForStart(jobId);
+      if (tri !== undefined && this.#taken.push([jobId, tri]) === 1)
         queueMicrotask(() => this.#readWorkers());
     });
     events.on('progress', ({ jobId, data }) => pending.progress(jobId, data as StageJobProgress));
@@ -287,6 +326,11 @@ export class BullMQExecutor implements Executor {
       pending.completed(jobId, returnvalue as StageJobResult),
     );
     events.on('failed', ({ jobId, failedReason }) => pending.failed(jobId, failedReason));
+    // A failed try that BullMQ retries: delayed by its back-off, or back to wait at once.
+    events.on('delayed', ({ jobId, delay }) => this.#retrying(jobId, Math.max(0, delay - Date.now())));
+    events.on('waiting', ({ jobId, prev }) => {
+      if (prev === 'active') this.#retrying(jobId, 0);
+    });
     events.on('duplicated', ({ jobId }) => {
       this.#existing(jobId).catch((error: unknown) => pending.take(jobId)?.reject(error));
     });
@@ -301,17 +345,17 @@ export class BullMQExecutor implements Executor {
   // each job one more script call, event and round trip. The events of one read come together,
   // and so do their reads.
   #readWorkers(): void {
-    const ids = this.#taken;
+    const taken = this.#taken;
     this.#taken = [];
     const connected = this.#connected;
     if (!connected || this.#watchdog?.error) return;
     const { client, queue } = connected;
     batchWrites(client);
-    for (const id of ids) {
+    for (const [id, tri] of taken) {
       client.hget(queue.toKey(id), 'pb').then(
-        (worker) => this.#pending.started(id, worker ?? undefined),
+        (worker) => this.#pending.started(id, worker ?? undefined, tri),
         // It started all the same; a lost Redis is the watchdog's to report.
-        () => this.#pending.started(id, undefined),
+        () => this.#pending.started(id, undefined, tri),
       );
     }
   }

@@ -1,3 +1,4 @@
+import type { RetryPolicy } from '../run/retry.js';
 import type { Stage, StageContext } from '../stage/stage.js';
 
 /** One attempt of one stage, as handed to an executor. */
@@ -25,6 +26,17 @@ export interface Attempt {
    * thread it runs on and, for remote workers, which worker that is (`host:pid`).
    */
   begin(threadId: number, worker?: string, at?: number): void;
+  /**
+   * The retries left to this attempt and their back-off, for an executor that retries failed
+   * tries itself (BullMQ's attempts) rather than failing the attempt for the engine to retry.
+   */
+  readonly retry: RetryPolicy;
+  /**
+   * Such an executor calls this after each failed try but the last, with the try's error and the
+   * wait before the next: the engine announces `stage:retry` and counts the next try as the next
+   * attempt, whose begin() starts its clock.
+   */
+  retried(error: unknown, delayMs: number): void;
 }
 
 /**

@@ -6,6 +6,7 @@
 import { CancelledError, InternalError, UncloneableValueError } from '../errors.js';
 import type { Attempt } from '../executors/executor.js';
 import { WorkerThreadExecutor } from '../executors/worker-thread.js';
+import { defaultRetryPolicy, isRetryable } from '../run/retry.js';
 import type { Stage, StageDefinition } from '../stage/stage.js';
 import { parseStageJob, type StageJobData, type StageJobProgress, type StageJobResult } from './protocol.js';
 import { RemoteJobRejectedError } from './remote-errors.js';
@@ -16,6 +17,8 @@ import { decodeValue, encodeError, encodeValue } from './value-codec.js';
 export interface RunnableJob {
   readonly id?: string | undefined;
   readonly data: unknown;
+  /** Its failed tries so far: BullMQ's attempts retry a failed stage. */
+  readonly attemptsMade?: number;
   updateProgress(progress: StageJobProgress): Promise<void>;
   moveToWait(token?: string): Promise<unknown>;
 }
@@ -60,7 +63,7 @@ export class JobRunner {
       await job
         .updateProgress(threadId === undefined ? progress : { ...progress, threadId })
         .catch(() => undefined);
-      throw error instanceof Error ? error : new Error(String(error));
+      throw bullmqFailure(error);
     };
 
     let data: StageJobData;
@@ -86,7 +89,12 @@ export class JobRunner {
         stage: { definition, options: definition.options } as unknown as Stage,
         name: data.instance,
         args: args as unknown[],
-        attempt: data.attempt,
+        attempt: data.attempt + (job.attemptsMade ?? 0),
+        // BullMQ retries the job (its attempts), not the executor here.
+        retry: defaultRetryPolicy,
+        retried: () => {
+          throw new InternalError('a remote stage was retried by its worker thread executor');
+        },
         // Aborting terminates the stage's thread (the worker executor passes it to tinypool).
         signal: abort.signal,
         context: () => {
@@ -157,6 +165,19 @@ export class JobRunner {
     slot.busy = true;
     return slot;
   }
+}
+
+/**
+ * What the job fails with in BullMQ (the error itself went first, as progress): a failure that
+ * would fail again the same way (a refused job, a missing stage, an uncloneable value, a stage
+ * stopped by its orchestrator) is an UnrecoverableError, which BullMQ does not retry.
+ */
+function bullmqFailure(error: unknown): Error {
+  const failure = error instanceof Error ? error : new Error(String(error));
+  if (isRetryable(error) && !(error instanceof RemoteJobRejectedError)) return failure;
+  const unrecoverable = new Error(failure.message);
+  unrecoverable.name = 'UnrecoverableError'; // what BullMQ checks; its class is not loaded here
+  return unrecoverable;
 }
 
 function runInline(definition: StageDefinition, attempt: Attempt): Promise<unknown> {

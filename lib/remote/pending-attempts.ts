@@ -11,7 +11,11 @@ interface Pending {
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
   begun: boolean;
+  /** Its tries BullMQ retried: a start read for an earlier try is not this one's. */
+  tries: number;
   failure: string | undefined;
+  /** The worker that reported the failure. */
+  failedOn: string | undefined;
 }
 
 /**
@@ -47,7 +51,9 @@ export class PendingAttempts {
         resolve: settle(resolve),
         reject: settle(reject),
         begun: false,
+        tries: 0,
         failure: undefined,
+        failedOn: undefined,
       };
       this.#pending.set(jobId, pending);
     });
@@ -76,18 +82,28 @@ export class PendingAttempts {
     return [...this.#pending.keys()];
   }
 
-  /** Whether the attempt of a job still waits for its start. */
-  waitsForStart(jobId: string): boolean {
-    return this.#pending.get(jobId)?.begun === false;
+  /** The jobs whose attempts wait for their start. */
+  get waitingForStart(): string[] {
+    return [...this.#pending.values()].filter((pending) => !pending.begun).map((pending) => pending.id);
   }
 
   /**
-   * The job's stage started on `worker` (the BullMQ worker name that took it, `host:pid`).
+   * The try of a job whose start is yet to be told, as `started` takes it; undefined when its
+   * attempt does not wait for a start.
+   */
+  tryWaitingForStart(jobId: string): number | undefined {
+    const pending = this.#pending.get(jobId);
+    return pending?.begun === false ? pending.tries : undefined;
+  }
+
+  /**
+   * The job's stage started on `worker` (the BullMQ worker name that took it, `host:pid`), for its
+   * try `tri` (from tryWaitingForStart: a read of who took it may end after that try failed).
    * Its thread there is not known: -1.
    */
-  started(jobId: string, worker: string | undefined): void {
+  started(jobId: string, worker: string | undefined, tri?: number): void {
     const pending = this.#pending.get(jobId);
-    if (!pending || pending.begun) return;
+    if (!pending || pending.begun || (tri !== undefined && tri !== pending.tries)) return;
     pending.begun = true;
     pending.attempt.begin(-1, worker);
   }
@@ -96,7 +112,10 @@ export class PendingAttempts {
   progress(jobId: string, report: StageJobProgress | undefined): void {
     const pending = this.#pending.get(jobId);
     if (!pending || typeof report !== 'object' || report === null) return;
-    if (typeof report.failure === 'string') pending.failure = report.failure;
+    if (typeof report.failure === 'string') {
+      pending.failure = report.failure;
+      pending.failedOn = report.worker;
+    }
     if (!pending.begun && typeof report.threadId === 'number') {
       pending.begun = true;
       pending.attempt.begin(report.threadId, report.worker);
@@ -114,6 +133,24 @@ export class PendingAttempts {
     } catch (error) {
       pending.reject(error);
     }
+  }
+
+  /**
+   * BullMQ put a job back to run again: when its worker had reported a failure, that try failed and
+   * BullMQ retries it (the job's attempts); the attempt is told, and waits for the next try's start.
+   * False when the job was not a failed try of an attempt waited for.
+   */
+  retrying(jobId: string, delayMs: number): boolean {
+    const pending = this.#pending.get(jobId);
+    if (!pending || pending.failure === undefined) return false;
+    const error = decodeError(pending.failure);
+    // The try's start may not be told yet (its worker is being read): it started before it failed.
+    if (!pending.begun) pending.attempt.begin(-1, pending.failedOn);
+    pending.failure = pending.failedOn = undefined;
+    pending.begun = false;
+    pending.tries++;
+    pending.attempt.retried(error, delayMs);
+    return true;
   }
 
   /** A failed job: the error its worker reported, or (none: the worker was lost) BullMQ's reason. */

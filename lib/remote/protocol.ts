@@ -14,7 +14,11 @@ import { RemoteJobRejectedError } from './remote-errors.js';
 /** Where jobs go unless `queue` says otherwise. */
 export const defaultQueue = 'tsdags';
 
-export const protocolVersion = 1;
+/**
+ * Version 2: a stage's retries are its job's attempts, with a back-off (`type: 'tsdags'`) that
+ * only workers of version 2 compute.
+ */
+export const protocolVersion = 2;
 
 /** A job's data: one attempt of one stage. */
 export interface StageJobData {

@@ -14,6 +14,7 @@ import {
   type RedisConnection,
 } from './redis-connection.js';
 import { checkQueueNames } from './executor-options.js';
+import { jobBackoff } from './retries.js';
 import { RedisUnavailableError } from './remote-errors.js';
 import { StageIndex } from './stage-index.js';
 
@@ -92,6 +93,8 @@ export async function startWorker(options: RemoteWorkerOptions): Promise<RemoteW
       prefix: settings.prefix,
       concurrency: settings.concurrency,
       name: id,
+      // A failed stage's job waits as the stage's back-off says before BullMQ retries it.
+      settings: { backoffStrategy: jobBackoff },
       ...pick(options, ['lockDuration', 'stalledInterval', 'maxStalledCount']),
     },
   );

@@ -26,7 +26,7 @@ import { joinAll } from './join-all.js';
 import { stageRanks } from './rank.js';
 import { ReadyQueue } from './ready-queue.js';
 import type { Recorder } from './recorder.js';
-import { backoff, isRetryable, retryPolicyOf } from './retry.js';
+import { backoff, isRetryable, retryPolicyOf, type RetryPolicy } from './retry.js';
 import { Code, RunResult, type RunState } from './run-result.js';
 import { StageBook } from './stage-book.js';
 import { argumentsOf, inputsByName } from './stage-inputs.js';
@@ -389,7 +389,33 @@ export class Engine implements AttemptHost {
         Math.max(0, timeout - elapsed),
       );
     }
+    // A try after one its executor retried: the stage runs again.
+    if (this.state.status[i] === Code.Retrying) this.state.status[i] = Code.Running;
     this.#book.started(i, attempt.number, threadId, worker, at);
+  }
+
+  /** @internal The retries left to an attempt (none once the run stops) and their back-off. */
+  retryLeft(i: number, attempt: StageAttempt): RetryPolicy {
+    const policy = retryPolicyOf(this.#graph.stages[i]!.options, this.#options.defaults);
+    const left = this.#stopped ? 0 : Math.max(0, policy.retries - attempt.number + 1);
+    return { ...policy, retries: left };
+  }
+
+  /**
+   * @internal The executor retries attempt's stage itself (BullMQ's attempts): the try failed with
+   * `error` and the next starts after `delayMs`, as the next attempt.
+   */
+  retried(i: number, attempt: StageAttempt, error: unknown, delayMs: number): void {
+    if (this.#finished || this.#isCancelled || this.state.status[i] !== Code.Running) return;
+    attempt.over();
+    attempt.began = false;
+    this.#book.retrying(
+      i,
+      attempt.number,
+      delayMs,
+      new StageFailedError(attempt.name, attempt.number, error),
+    );
+    attempt.number = ++this.state.attempts[i]!;
   }
 
   /** @internal */
@@ -424,9 +450,10 @@ export class Engine implements AttemptHost {
   #failed(i: number, attempt: StageAttempt, error: unknown): number {
     attempt.over();
     if (error instanceof AttemptWithdrawn) {
-      // Queued ahead and taken back when the run stopped: it never ran, and is not over.
+      // Queued ahead, or waiting for its executor's retry, and taken back when the run stopped: it
+      // never ran (again), and is not over.
       this.state.attempts[i]!--;
-      this.state.status[i] = Code.Ready;
+      if (this.state.status[i] !== Code.Retrying) this.state.status[i] = Code.Ready;
       return i;
     }
     if (this.#isCancelled) {

@@ -1,5 +1,6 @@
 import type { Attempt } from '../executors/executor.js';
 import type { Stage, StageContext } from '../stage/stage.js';
+import type { RetryPolicy } from './retry.js';
 
 /** What an attempt needs from the engine that runs it. */
 export interface AttemptHost {
@@ -12,6 +13,8 @@ export interface AttemptHost {
     worker: string | undefined,
     at: number | undefined,
   ): void;
+  retryLeft(index: number, attempt: StageAttempt): RetryPolicy;
+  retried(index: number, attempt: StageAttempt, error: unknown, delayMs: number): void;
 }
 
 /**
@@ -23,7 +26,8 @@ export class StageAttempt implements Attempt {
   readonly #host: AttemptHost;
   readonly index: number;
   readonly stage: Stage;
-  readonly number: number;
+  /** Its number from 1; the next one's once its executor retried it (see retried()). */
+  number: number;
   readonly signal: AbortSignal;
   /** Aborts this attempt alone (its timeout); undefined when it has none. */
   readonly controller: AbortController | undefined;
@@ -79,7 +83,15 @@ export class StageAttempt implements Attempt {
     this.#host.began(this.index, this, threadId, worker, at);
   }
 
-  /** Called once the attempt is over: its timeout no longer applies. */
+  get retry(): RetryPolicy {
+    return this.#host.retryLeft(this.index, this);
+  }
+
+  retried(error: unknown, delayMs: number): void {
+    this.#host.retried(this.index, this, error, delayMs);
+  }
+
+  /** Called once the attempt (or a try its executor retries) is over: its timeout no longer applies. */
   over(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
   }

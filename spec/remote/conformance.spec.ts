@@ -13,9 +13,20 @@ import {
   type RunEvent,
   type RunOptions,
   type RunResult,
+  type StageRetryEvent,
   type StageStartEvent,
 } from 'tsdags';
-import { add, boom, double, echo, shapes, total, uncloneable, whoami } from '../fixtures/remote/stages.mjs';
+import {
+  add,
+  boom,
+  double,
+  echo,
+  flaky,
+  shapes,
+  total,
+  uncloneable,
+  whoami,
+} from '../fixtures/remote/stages.mjs';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
 import { spawnCliWorker, spawnWorker, type WorkerProcess } from '../support/worker-process.js';
 
@@ -107,9 +118,38 @@ describe.each(Object.keys(executors))('the %s executor', (name) => {
     });
   });
 
+  test('retries a failing stage by its retries, announcing each failed try with its back-off', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsdags-flaky-'));
+    try {
+      const f = flaky(join(dir, 'runs'), 2);
+      const result = await run(new Pipeline().addStages([f]), { retries: 3, retryDelay: 10 }).done;
+      expect(result.status).toBe('succeeded');
+      expect(result.output(f)).toBe(3);
+      const attempts = result.events.flatMap((e) =>
+        'stage' in e && 'attempt' in e ? [`${e.type} ${e.attempt}`] : [],
+      );
+      expect(attempts).toEqual([
+        'stage:start 1',
+        'stage:retry 1',
+        'stage:start 2',
+        'stage:retry 2',
+        'stage:start 3',
+        'stage:done 3',
+      ]);
+      const retries = result.events.filter((e): e is StageRetryEvent => e.type === 'stage:retry');
+      expect(retries.map((e) => (e.error.cause as Error).message)).toEqual(['flaky run 1', 'flaky run 2']);
+      // Exponential back-off from retryDelay: at most 10 ms, then at most 20.
+      expect(retries.map((e) => e.delayMs <= 10 * 2 ** (e.attempt - 1))).toEqual([true, true]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('fails a stage whose result cannot be cloned with UncloneableValueError', async () => {
     const u = uncloneable();
-    const result = await run(new Pipeline().addStages([u])).done;
+    // Not retried: it would fail again the same way.
+    const result = await run(new Pipeline().addStages([u]), { retries: 2, retryDelay: 10 }).done;
+    expect(eventsByStage(result)[u.name]).toEqual(['stage:ready', 'stage:start', 'stage:error']);
     expect(result.status).toBe('failed');
     const cause = result.errors[0]!.cause;
     expect(cause).toBeInstanceOf(UncloneableValueError);

@@ -30,7 +30,7 @@ describe('parseStageJob()', () => {
     ['a module path', { ...valid, module: '/tmp/x.mjs' }, /carries a "module" field/],
     ['code', { ...valid, code: 'process.exit()' }, /carries a "code" field/],
     ['an unknown field', { ...valid, extra: 1 }, /unknown field "extra"/],
-    ['another protocol version', { ...valid, v: 2 }, /protocol version is 2/],
+    ['another protocol version', { ...valid, v: 1 }, /protocol version is 1, this worker speaks version 2/],
     ['no stage name', { ...valid, stage: '' }, /names no stage/],
     ['attempt 0', { ...valid, attempt: 0 }, /attempt is not a whole number/],
     ['arguments not encoded', { ...valid, args: [1] }, /arguments are not encoded/],

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Stage } from 'tsdags';
 import type { Attempt } from '../../lib/executors/executor.js';
 import { BullMQExecutor } from '../../lib/executors/bullmq.js';
+import { defaultRetryPolicy } from '../../lib/run/retry.js';
 import { count, flop, hold } from '../fixtures/remote/stages.mjs';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
 import { deferred } from '../support/schedule.js';
@@ -55,6 +56,10 @@ function attempt(stage: Stage, name: string, args: unknown[]) {
       throw new Error('function stages have no context');
     },
     begin: (_threadId, worker) => started.resolve(worker),
+    retry: defaultRetryPolicy,
+    retried: () => {
+      throw new Error('attempt 1 has no retries');
+    },
   };
   return { attempt: value, started: started.promise };
 }

@@ -1,5 +1,6 @@
 import type { Stage } from 'tsdags';
 import type { Attempt } from '../../lib/executors/executor.js';
+import { defaultRetryPolicy } from '../../lib/run/retry.js';
 import { deferred } from './schedule.js';
 
 /** An attempt as the engine hands it to an executor; `started` resolves when the executor says it began. */
@@ -18,6 +19,10 @@ export function attemptOf(
       throw new Error('function stages have no context');
     },
     begin: (threadId) => started.resolve(threadId),
+    retry: defaultRetryPolicy,
+    retried: () => {
+      throw new Error('this executor does not retry');
+    },
     started: started.promise,
   };
 }

@@ -154,12 +154,16 @@ export class FileRunStore implements RunStore {
   }
 }
 
-/** Appends a run's events to its log; `flush()` makes them durable. */
+/**
+ * Appends a run's events to its log; `flush()` makes them durable. Lines wait in memory until the
+ * next flush (the recorder flushes with every line it must not lose: a `stage:done`, an error, the
+ * run's end), and go out in one write, so a crash loses at most the lines since the last of those.
+ */
 export class RunLogWriter implements RunLog {
   readonly dir: string;
   #meta: RunMeta;
   #fd: number;
-  #pending: string[] = [];
+  #pending = '';
 
   constructor(dir: string, meta: RunMeta) {
     this.dir = dir;
@@ -172,14 +176,24 @@ export class RunLogWriter implements RunLog {
   }
 
   append(line: RecordLine): void {
-    this.#pending.push(JSON.stringify(line));
+    this.appendText(JSON.stringify(line));
   }
 
-  /** Writes what is pending in one system call. */
+  /** Appends a line given as its JSON text (one line: JSON.stringify never writes a newline). */
+  appendText(json: string): void {
+    this.#pending += `${json}\n`;
+  }
+
+  /** Writes what is pending, in one system call when the system takes it all at once. */
   flush(): void {
-    if (this.#pending.length === 0 || this.#fd < 0) return;
-    writeSync(this.#fd, `${this.#pending.join('\n')}\n`);
-    this.#pending = [];
+    if (this.#pending === '' || this.#fd < 0) return;
+    // Taken before the write: lines a failed write may have half written are not written again, as a
+    // line repeated after half of it would make the log unreadable past it.
+    const text = this.#pending;
+    this.#pending = '';
+    const written = writeSync(this.#fd, text);
+    // A write to a file can come back short (a full disk, a signal): the rest goes on, or fails.
+    if (written !== text.length && written !== Buffer.byteLength(text)) writeRest(this.#fd, text, written);
   }
 
   writeResult(stage: string, bytes: Uint8Array): string {
@@ -196,6 +210,12 @@ export class RunLogWriter implements RunLog {
     this.#meta = { ...this.#meta, ...outcome };
     writeFileAtomicSync(join(this.dir, 'run.json'), JSON.stringify(this.#meta));
   }
+}
+
+// `written` bytes of `text` are in the file: writes the others.
+function writeRest(fd: number, text: string, written: number): void {
+  const bytes = Buffer.from(text);
+  for (let at = written; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
 }
 
 function readMeta(file: string): RunMeta {

@@ -3,13 +3,25 @@ import type { Graph } from '../graph/graph.js';
 import { now, type ResumeInfo, type RunEvent } from '../run/events.js';
 import type { Recorder } from '../run/recorder.js';
 import { Code, type RunState } from '../run/run-result.js';
-import { decode, encode, errorJson } from './codec.js';
+import { decode, encode, errorJson, exactJson } from './codec.js';
 import { cacheKey, fingerprint } from './fingerprint.js';
-import type { RecordLine, StoredResult } from './run-record.js';
+import { doneLine, readyLine, startLine, type RecordLine } from './run-record.js';
 import type { RunLog, RunStore } from './run-store.js';
 
 // Results up to this size sit inline in their event line; larger ones get a file of their own.
 const inlineLimit = 16 * 1024;
+
+/**
+ * A log that takes lines as JSON text (the file log, RunLogWriter, does): the recorder writes the lines of ready,
+ * start and done events itself, which is several times cheaper than a JSON.stringify of each event.
+ */
+interface TextLog extends RunLog {
+  appendText(json: string): void;
+}
+
+function takesText(log: RunLog): log is TextLog {
+  return typeof (log as Partial<TextLog>).appendText === 'function';
+}
 
 interface ResumePlan {
   readonly restored: Map<number, unknown>;
@@ -39,6 +51,7 @@ export class RunRecorder implements Recorder {
   readonly resume: ResumeInfo | undefined;
   readonly #options: RecorderOptions;
   readonly #writer: RunLog;
+  readonly #append: (json: string) => void;
   readonly #fingerprints: (string | undefined)[];
   readonly #cacheKeys = new Map<number, string>();
   #state: RunState | undefined;
@@ -57,6 +70,10 @@ export class RunRecorder implements Recorder {
     }
     this.restored = plan?.restored ?? new Map();
     this.resume = plan?.info;
+    const writer = this.#writer;
+    this.#append = takesText(writer)
+      ? (json) => writer.appendText(json)
+      : (json) => writer.append(JSON.parse(json) as RecordLine);
   }
 
   #begin(resumedFrom: string | undefined): RunLog {
@@ -124,29 +141,31 @@ export class RunRecorder implements Recorder {
   #record(event: RunEvent, i?: number): void {
     const writer = this.#writer;
     switch (event.type) {
+      case 'stage:ready':
+        this.#append(readyLine(event));
+        return;
+      case 'stage:start':
+        this.#append(startLine(event));
+        return;
       case 'stage:done': {
         const value = this.#state!.values[i!];
         const cached = this.#cacheKeys.get(i!);
         if (cached !== undefined && !event.cached) this.#writeCache(cached, event.stage, value);
-        writer.append({
-          ...event,
-          fingerprint: this.#fingerprint(i!),
-          result: this.#store(event.stage, value),
-        });
+        this.#append(doneLine(event, this.#fingerprint(i!), this.#resultJson(event.stage, value)));
         writer.flush();
         return;
       }
       case 'stage:error':
       case 'stage:retry':
-        writer.append({ ...event, error: errorJson(event.error) });
+        this.#append(JSON.stringify({ ...event, error: errorJson(event.error) }));
         writer.flush();
         return;
       case 'run:done':
-        writer.append(event);
+        this.#append(JSON.stringify(event));
         writer.flush();
         return;
       default:
-        writer.append(event);
+        this.#append(JSON.stringify(event));
     }
   }
 
@@ -210,20 +229,16 @@ export class RunRecorder implements Recorder {
     return (this.#fingerprints[i] ??= fingerprint(this.#options.graph, i));
   }
 
-  #store(stage: string, value: unknown): StoredResult {
-    // Most results are small scalars: JSON, without a V8 serializer per stage.
-    if (value === undefined) return { undefined: true };
-    const small = typeof value === 'string' ? value.length <= inlineLimit : true;
-    if (
-      small &&
-      (value === null || typeof value === 'boolean' || typeof value === 'string' || Number.isFinite(value))
-    ) {
-      return { json: value as string | number | boolean | null };
-    }
+  // Where the result is kept (a StoredResult), as JSON text. Most results are small: JSON, without
+  // a V8 serializer per stage.
+  #resultJson(stage: string, value: unknown): string {
+    if (value === undefined) return '{"undefined":true}';
+    const json = exactJson(value, inlineLimit);
+    if (json !== undefined && json.length <= inlineLimit) return `{"json":${json}}`;
     const bytes = encode(value);
-    if (!bytes) return { unstored: 'the result cannot be serialized' };
-    if (bytes.length <= inlineLimit) return { inline: bytes.toString('base64') };
-    return { file: this.#writer.writeResult(stage, bytes) };
+    if (!bytes) return '{"unstored":"the result cannot be serialized"}';
+    if (bytes.length <= inlineLimit) return `{"inline":"${bytes.toString('base64')}"}`;
+    return JSON.stringify({ file: this.#writer.writeResult(stage, bytes) });
   }
 
   // Which stages keep their stored result: stored, unchanged, and with every upstream stage kept.

@@ -1,6 +1,7 @@
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FileRunStore, Pipeline, RunNotFoundError, StoreCorruptError, stage } from 'tsdags';
+import { serialize } from 'node:v8';
+import { FileRunStore, Pipeline, RunNotFoundError, StoreCorruptError, stage, type Stage } from 'tsdags';
 import { tempDir } from '../support/temp-dir.js';
 
 const double = stage({ thread: 'main' }, function double(n: number) {
@@ -87,5 +88,118 @@ describe('FileRunStore', () => {
       `There is no run "20200101T000000-000000" in ${store.dir}. List the runs with \`tsdags runs\`.`,
     );
     expect(() => store.readRun('../../etc')).toThrow(/Expected a run id/);
+  });
+});
+
+const value = stage({ thread: 'main' }, function value(v: unknown) {
+  return v;
+});
+// Ends after run() returns, so that a subscriber sees its stage:done live.
+const later = stage({ thread: 'main' }, async function later(v: unknown) {
+  await Promise.resolve();
+  return v;
+});
+
+/**
+ *   first ──> second ──> third
+ */
+function chain(values: readonly unknown[], names = ['first', 'second', 'third'], make = value) {
+  const stages: Stage[] = [];
+  values.forEach((v, k) => stages.push(make(v).named(names[k]!).after(stages.slice(-1))));
+  return { pipeline: new Pipeline({ name: 'chain' }).addStages(stages), stages };
+}
+
+const eventsOf = (runId: string) => join(dir.path, 'runs', runId, 'events.jsonl');
+
+describe('FileRunStore: the event log as it is written', () => {
+  test('a stage:done is on disk when it is announced, with the ready and start lines held before it', async () => {
+    const run = chain([1, 2, 3], undefined, later).pipeline.run({ storeDir: dir.path, cores: 1 });
+    // What the file held as each stage:done was announced.
+    const onDisk = new Map<string, { type: string; stage?: string }[]>();
+    run.events.subscribe((event) => {
+      if (event.type !== 'stage:done') return;
+      const lines = readFileSync(eventsOf(run.id), 'utf8')
+        .split('\n')
+        .filter((line) => line !== '');
+      onDisk.set(
+        event.stage,
+        lines.map((line) => JSON.parse(line) as { type: string; stage?: string }),
+      );
+    });
+    await run.done;
+
+    expect([...onDisk.keys()]).toEqual(['first', 'second', 'third']);
+    for (const [stage, lines] of onDisk) {
+      expect(lines.filter((line) => line.stage === stage).map((line) => line.type)).toEqual([
+        'stage:ready',
+        'stage:start',
+        'stage:done',
+      ]);
+      expect(lines.at(-1)).toMatchObject({ type: 'stage:done', stage, result: { json: expect.any(Number) } });
+    }
+  }, 30_000);
+
+  test('a log cut at any byte reads as the lines before the cut, and only a cut line is warned of', async () => {
+    // Results of every kind a line keeps (JSON, V8 bytes, undefined), under a name that is not ASCII.
+    const values = [[1.5, 'two'], new Date(7), undefined];
+    const result = await chain(values, ['first', 'zweite ü', 'third']).pipeline.start({
+      storeDir: dir.path,
+      cores: 1,
+    });
+    const events = eventsOf(result.runId);
+    const full = readFileSync(events);
+    const ends: number[] = []; // the byte offset of each line's newline
+    full.forEach((byte, at) => byte === 0x0a && ends.push(at));
+    const whole = new FileRunStore(dir.path).readRun(result.runId).lines;
+    expect(whole).toHaveLength(ends.length);
+
+    for (let cut = 0; cut <= full.length; cut++) {
+      writeFileSync(events, full.subarray(0, cut));
+      const stored = new FileRunStore(dir.path).readRun(result.runId);
+      // A line is whole once its closing brace is in, newline or not.
+      const kept = ends.filter((end) => end <= cut).length;
+      expect(stored.lines).toEqual(whole.slice(0, kept));
+      const cutMidLine = cut > 0 && full[cut - 1] !== 0x0a && !ends.includes(cut);
+      expect(stored.warnings).toHaveLength(cutMidLine ? 1 : 0);
+      for (const line of stored.lines.filter((l) => l.type === 'stage:done')) {
+        expect(stored.result(line)).toEqual({
+          value: values[['first', 'zweite ü', 'third'].indexOf(line.stage!)],
+        });
+      }
+    }
+  }, 30_000);
+});
+
+describe('FileRunStore: results kept in lines', () => {
+  test('small arrays and plain objects sit in their line as JSON, and are given back as they were', async () => {
+    const values = [[1795675258374.537, 1795675258376.125], { n: 1, rows: [[1], []], label: 'é"\n' }, -0];
+    const result = await chain(values).pipeline.start({ storeDir: dir.path, cores: 1 });
+    const stored = new FileRunStore(dir.path).readRun(result.runId);
+    const done = stored.lines.filter((l) => l.type === 'stage:done');
+
+    expect(done.map((l) => Object.keys(l.result!)[0])).toEqual(['json', 'json', 'inline']);
+    expect(done.map((l) => stored.result(l)!.value)).toEqual(values);
+    expect(Object.is(stored.result(done[2]!)!.value, -0)).toBe(true);
+  });
+
+  test('a run resumes from a record whose results are V8 bytes in base64, as records written before JSON arrays', async () => {
+    const values = [[1, 2], { a: 'b' }, 'text'];
+    const first = await chain(values).pipeline.start({ storeDir: dir.path, cores: 1 });
+    const events = eventsOf(first.runId);
+    const old = readFileSync(events, 'utf8')
+      .split('\n')
+      .map((text) => {
+        if (!text.includes('"stage:done"')) return text;
+        const line = JSON.parse(text) as { stage: string; result: object };
+        const v = values[['first', 'second', 'third'].indexOf(line.stage)];
+        const result = typeof v === 'string' ? { json: v } : { inline: serialize(v).toString('base64') };
+        return JSON.stringify({ ...line, result });
+      });
+    writeFileSync(events, old.join('\n'));
+
+    const { pipeline, stages } = chain(values);
+    const second = await pipeline.start({ storeDir: dir.path, resume: first.runId });
+    expect(second.events[0]).toMatchObject({ resume: { restored: 3, changed: [] } });
+    expect(stages.map((s) => second.output(s))).toEqual(values);
   });
 });

@@ -170,6 +170,33 @@ describe('FileRunStore: the event log as it is written', () => {
   }, 30_000);
 });
 
+describe('FileRunStore: the run header', () => {
+  test('run.json names every stage while the run goes and once it is over, with the outcome', async () => {
+    const header = (runId: string) =>
+      JSON.parse(readFileSync(join(dir.path, 'runs', runId, 'run.json'), 'utf8')) as Record<string, unknown>;
+    let during: Record<string, unknown> | undefined;
+    const peek = stage({ thread: 'main' }, function peek() {
+      during = header(new FileRunStore(dir.path).listRuns()[0]!.runId);
+    });
+    const { pipeline } = chain([1, 2], ['first', 'sec"ond\\']);
+    const result = await pipeline.addStage(peek()).start({ storeDir: dir.path, cores: 1 });
+    const stages = { first: '', 'sec"ond\\': '', peek: '' };
+
+    expect(during).toMatchObject({ format: 'tsdags-run', runId: result.runId, status: 'running', stages });
+    expect(during).not.toHaveProperty('finishedAt');
+    expect(header(result.runId)).toMatchObject({
+      format: 'tsdags-run',
+      version: 1,
+      runId: result.runId,
+      pipeline: 'chain',
+      status: 'succeeded',
+      finishedAt: expect.any(Number),
+      counts: { succeeded: 3 },
+      stages,
+    });
+  });
+});
+
 describe('FileRunStore: results kept in lines', () => {
   test('small arrays and plain objects sit in their line as JSON, and are given back as they were', async () => {
     const values = [[1795675258374.537, 1795675258376.125], { n: 1, rows: [[1], []], label: 'é"\n' }, -0];

@@ -10,6 +10,19 @@ import { TsdagsError } from '../errors.js';
 
 export type { StoredRun } from './run-store.js';
 
+// pipelines/<hash>.json: names and durations in two arrays, which a new process parses in half the
+// time of one object keyed by name (JSON.parse makes each key a property: 8 ms for 10,000 stages).
+interface DurationsFile {
+  readonly pipeline: string;
+  readonly stages: readonly string[];
+  readonly ms: readonly number[];
+}
+// What tsdags wrote there before: read, no longer written.
+interface OldDurationsFile {
+  readonly pipeline: string;
+  readonly durations: Readonly<Record<string, number>>;
+}
+
 /**
  * Run records and stage results as files under one directory (`.tsdags/` by default):
  *
@@ -125,11 +138,16 @@ export class FileRunStore implements RunStore {
     const file = this.#durationsFile(pipeline);
     if (!existsSync(file)) return undefined;
     try {
-      const parsed = JSON.parse(readFileSync(file, 'utf8')) as { durations?: Record<string, number> };
-      // for-in, not new Map(Object.entries()): half the time on a pipeline of 10,000 stages.
+      const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<DurationsFile & OldDurationsFile>;
       const durations = new Map<string, number>();
-      const ms = parsed.durations ?? {};
-      for (const name in ms) durations.set(name, ms[name]!);
+      const { stages, ms } = parsed;
+      if (Array.isArray(stages) && Array.isArray(ms)) {
+        for (let k = 0; k < stages.length; k++)
+          if (typeof ms[k] === 'number') durations.set(stages[k]!, ms[k]!);
+      } else {
+        const old = parsed.durations ?? {};
+        for (const name in old) if (typeof old[name] === 'number') durations.set(name, old[name]);
+      }
       return durations;
     } catch {
       return undefined; // Only a scheduling hint: a damaged file is ignored.
@@ -138,8 +156,15 @@ export class FileRunStore implements RunStore {
 
   writeDurations(pipeline: string, durations: Record<string, number>): void {
     const file = this.#durationsFile(pipeline);
+    const stages: string[] = [];
+    const ms: number[] = [];
+    for (const name in durations) {
+      stages.push(name);
+      ms.push(durations[name]!);
+    }
+    const text = JSON.stringify({ pipeline, stages, ms } satisfies DurationsFile);
     // Not synced to the disk: a file a power cut emptied is ignored, as a damaged one is.
-    writeFileAtomicSync(file, JSON.stringify({ pipeline, durations }), { sync: false });
+    writeFileAtomicSync(file, text, { sync: false });
   }
 
   #durationsFile(pipeline: string): string {

@@ -1,4 +1,5 @@
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serialize } from 'node:v8';
 import { FileRunStore, Pipeline, RunNotFoundError, StoreCorruptError, stage, type Stage } from 'tsdags';
@@ -228,5 +229,38 @@ describe('FileRunStore: results kept in lines', () => {
     const second = await pipeline.start({ storeDir: dir.path, resume: first.runId });
     expect(second.events[0]).toMatchObject({ resume: { restored: 3, changed: [] } });
     expect(stages.map((s) => second.output(s))).toEqual(values);
+  });
+});
+
+describe('FileRunStore: remembered durations', () => {
+  test('reads durations in the form written before (one object by stage name), and writes the new one', () => {
+    const store = new FileRunStore(dir.path);
+    const file = join(
+      dir.path,
+      'pipelines',
+      `${createHash('sha256').update('old').digest('hex').slice(0, 32)}.json`,
+    );
+    mkdirSync(join(dir.path, 'pipelines'));
+    writeFileSync(file, JSON.stringify({ pipeline: 'old', durations: { a: 1.5, 'b "c"': 2, bad: 'x' } }));
+
+    expect(store.readDurations('old')).toEqual(
+      new Map([
+        ['a', 1.5],
+        ['b "c"', 2],
+      ]),
+    );
+    store.writeDurations('old', { a: 3, 'b "c"': 4.25 });
+    expect(readdirSync(join(dir.path, 'pipelines'))).toEqual([file.split('/').at(-1)]);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({
+      pipeline: 'old',
+      stages: ['a', 'b "c"'],
+      ms: [3, 4.25],
+    });
+    expect(store.readDurations('old')).toEqual(
+      new Map([
+        ['a', 3],
+        ['b "c"', 4.25],
+      ]),
+    );
   });
 });

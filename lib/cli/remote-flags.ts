@@ -1,5 +1,6 @@
 import { TsdagsError } from '../errors.js';
 import { redisTarget } from '../remote/redis-connection.js';
+import { checkRedisPrefix } from '../store/redis-run-store.js';
 
 /** The environment variable `--redis` falls back to: a URL with a password stays out of `ps`. */
 export const redisEnv = 'TSDAGS_REDIS';
@@ -28,6 +29,19 @@ export function parseQueueName(text: string): string {
     );
   }
   return text;
+}
+
+/** `--redis-prefix`: the first segment of the run record's keys, as RedisRunStore takes it. */
+export function parseRedisPrefix(text: string): string {
+  try {
+    return checkRedisPrefix(text);
+  } catch {
+    throw new TsdagsError(
+      'BAD_OPTION',
+      `Expected --redis-prefix to be letters, digits, '_', '.' and '-' in segments joined by ':', got ` +
+        `"${text}": the prefix of the run record's keys, e.g. --redis-prefix team:nightly.`,
+    );
+  }
 }
 
 /** `--concurrency`: a whole number from 1 up. */

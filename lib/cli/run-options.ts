@@ -1,7 +1,7 @@
 import { TsdagsError } from '../errors.js';
 import type { RunOptions } from '../pipeline.js';
 import { checkRunId } from '../store/keys.js';
-import { parseQueueName, parseRedisUrl } from './remote-flags.js';
+import { parseQueueName, parseRedisPrefix, parseRedisUrl } from './remote-flags.js';
 
 /** The flags of `tsdags run`, as commander parsed them: strings, not yet checked. */
 export interface RunFlags {
@@ -23,6 +23,8 @@ export interface RunFlags {
   /** `--redis <url>`: stages run on remote workers (`tsdags worker`) through this Redis. */
   redis?: string;
   queue?: string;
+  /** `--redis-prefix <prefix>`: the run record's keys in Redis go under it (`store: { redis, prefix }`). */
+  redisPrefix?: string;
   runId?: string;
 }
 
@@ -47,7 +49,9 @@ export function toRunOptions(flags: RunFlags): RunOptions {
           ? '--resume'
           : flags.cache
             ? '--cache'
-            : undefined;
+            : flags.redisPrefix !== undefined
+              ? '--redis-prefix'
+              : undefined;
     if (clash !== undefined) {
       throw new TsdagsError(
         'BAD_OPTION',
@@ -62,15 +66,29 @@ export function toRunOptions(flags: RunFlags): RunOptions {
     options.redis = parseRedisUrl(flags.redis);
   }
   if (flags.queue !== undefined) options.queue = parseQueueName(flags.queue);
+  if (flags.redisPrefix !== undefined) {
+    parseRedisPrefix(flags.redisPrefix);
+    if (flags.storeDir !== undefined) {
+      throw new TsdagsError(
+        'BAD_OPTION',
+        'Expected either --redis-prefix or --store-dir, got both: --redis-prefix names where the run ' +
+          'record goes in Redis, --store-dir keeps it in a directory.',
+      );
+    }
+  }
   if (flags.runId !== undefined) options.runId = parseRunId(flags.runId);
   return options;
 }
 
 /**
  * The options `tsdags run` passes: those the module gave its own `start()` call (pydags style),
- * with the flags on top.
+ * with the flags on top; `redisPrefix` is `--redis-prefix`, checked by toRunOptions().
  */
-export function mergeRunOptions(fromModule: RunOptions, fromFlags: RunOptions): RunOptions {
+export function mergeRunOptions(
+  fromModule: RunOptions,
+  fromFlags: RunOptions,
+  redisPrefix?: string,
+): RunOptions {
   const merged: RunOptions = { ...fromModule, ...fromFlags };
   // --queue names a queue on Redis: it needs --redis, or a module that runs on Redis itself.
   if (fromFlags.queue !== undefined && merged.executor !== 'bullmq') {
@@ -85,7 +103,37 @@ export function mergeRunOptions(fromModule: RunOptions, fromFlags: RunOptions): 
     delete merged.resume;
     delete merged.cache;
   }
+  if (redisPrefix !== undefined) merged.store = prefixedStore(merged, redisPrefix);
   return merged;
+}
+
+// The run record goes under a prefix of its own through `store: { redis, prefix }`, the one
+// option that sets it (ctx.store then lives in that Redis too): on the Redis the record would go
+// to anyway, the module's `store.redis` or else the executor's `redis`.
+function prefixedStore(merged: RunOptions, prefix: string): RunOptions['store'] {
+  const { store } = merged;
+  const redis =
+    typeof store === 'object' && store !== null
+      ? store.redis
+      : merged.executor === 'bullmq'
+        ? merged.redis
+        : undefined;
+  if (redis === undefined) {
+    throw new TsdagsError(
+      'BAD_OPTION',
+      'Expected --redis-prefix together with --redis, got --redis-prefix alone: the prefix is where the ' +
+        'run record goes in Redis. Add --redis redis://host:6379.',
+    );
+  }
+  if (merged.storeDir !== undefined) {
+    throw new TsdagsError(
+      'BAD_OPTION',
+      `Expected --redis-prefix for a run recorded in Redis, got a pipeline file that keeps its record in ` +
+        `${merged.storeDir === false ? 'no store (storeDir: false)' : `files (storeDir: ${JSON.stringify(merged.storeDir)})`}: ` +
+        'drop --redis-prefix, or the storeDir it passes to start().',
+    );
+  }
+  return { redis, prefix };
 }
 
 /** A whole number from 1 up, written in plain decimal digits. */

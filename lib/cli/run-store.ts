@@ -4,7 +4,7 @@ import { FileRunStore } from '../store/file-run-store.js';
 import { RedisRunStore } from '../store/redis-run-store.js';
 import type { RunSummary } from '../store/run-record.js';
 import type { RunStore, StoredRun } from '../store/run-store.js';
-import { parseRedisUrl, redisEnv } from './remote-flags.js';
+import { parseRedisPrefix, parseRedisUrl, redisEnv } from './remote-flags.js';
 
 /** The flags of `tsdags runs` and `tsdags show` that say which store to read. */
 export interface StoreFlags {
@@ -56,16 +56,8 @@ export function openRunStore(flags: StoreFlags, command?: Command): RunStore {
     }
     return new FileRunStore(storeDir ?? '.tsdags');
   }
-  try {
-    return new RedisRunStore(parseRedisUrl(redis), redisPrefix === undefined ? {} : { prefix: redisPrefix });
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== 'INVALID_STORE_KEY') throw error;
-    throw new TsdagsError(
-      'BAD_OPTION',
-      `Expected --redis-prefix to be letters, digits, '_', '.' and '-' in segments joined by ':', got ` +
-        `"${redisPrefix}": the prefix the run was recorded under, e.g. --redis-prefix tsdags.`,
-    );
-  }
+  const prefix = redisPrefix === undefined ? undefined : parseRedisPrefix(redisPrefix);
+  return new RedisRunStore(parseRedisUrl(redis), prefix === undefined ? {} : { prefix });
 }
 
 /** Reads from the store, then closes it (a Redis store holds a connection). */
@@ -75,20 +67,6 @@ export async function withRunStore<T>(store: RunStore, read: (store: RunStore) =
   } finally {
     await store.close();
   }
-}
-
-/**
- * Refuses `--run-id` of a run the store already holds: a second run under that id would write into
- * the first one's record.
- */
-export function checkNewRunId(storeDir: string, runId: string): void {
-  const store = new FileRunStore(storeDir);
-  if (!store.hasRun(runId)) return;
-  throw new TsdagsError(
-    'RUN_EXISTS',
-    `Expected a new run id, but ${store.dir} already holds a run "${runId}": pick another --run-id, or ` +
-      `resume that run with --resume ${runId}.`,
-  );
 }
 
 /** Every run the store holds, oldest first. */

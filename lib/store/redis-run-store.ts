@@ -17,6 +17,18 @@ export interface RedisRunStoreOptions {
 // prefix can be read as a key of another.
 const prefixPattern = /^[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)*$/;
 
+/** A Redis key prefix as RedisRunStore takes it; throws InvalidStoreKeyError otherwise. */
+export function checkRedisPrefix(prefix: unknown): string {
+  if (typeof prefix !== 'string' || prefix.length > 100 || !prefixPattern.test(prefix)) {
+    throw new InvalidStoreKeyError(
+      'Redis key prefix',
+      String(prefix),
+      "of letters, digits, '_', '.' and '-', in segments joined by ':' (e.g. 'tsdags' or 'team:nightly')",
+    );
+  }
+  return prefix;
+}
+
 /**
  * Run records, stage results, the cache and remembered durations in Redis, for runs whose
  * orchestrator may be restarted on another machine. Under the prefix (`tsdags`):
@@ -46,14 +58,7 @@ export class RedisRunStore implements RunStore {
   readonly #client: RedisSyncClient;
 
   constructor(connection: RedisConnection, options: RedisRunStoreOptions = {}) {
-    const prefix = options.prefix ?? 'tsdags';
-    if (typeof prefix !== 'string' || prefix.length > 100 || !prefixPattern.test(prefix)) {
-      throw new InvalidStoreKeyError(
-        'Redis key prefix',
-        String(prefix),
-        "of letters, digits, '_', '.' and '-', in segments joined by ':' (e.g. 'tsdags' or 'team:nightly')",
-      );
-    }
+    const prefix = checkRedisPrefix(options.prefix ?? 'tsdags');
     this.prefix = prefix;
     const target = redisTarget(connection, 'redis');
     this.location = `Redis at ${target.address} (key prefix "${prefix}")`;

@@ -143,3 +143,52 @@ describe('toRunOptions() for the remote flags', () => {
     });
   });
 });
+
+describe('tsdags run --redis-prefix', () => {
+  test('mergeRunOptions() puts --redis-prefix on the Redis the run record goes to: store: { redis, prefix }', () => {
+    const flags = toRunOptions({ redis: 'redis://10.0.0.5:6379', redisPrefix: 'team:nightly' });
+    expect(mergeRunOptions({}, flags, 'team:nightly')).toEqual({
+      executor: 'bullmq',
+      redis: 'redis://10.0.0.5:6379',
+      store: { redis: 'redis://10.0.0.5:6379', prefix: 'team:nightly' },
+    });
+    // A module on Redis itself needs no --redis; its own store's Redis keeps the record.
+    const onRedis = { executor: 'bullmq', redis: 'redis://h:6379' } as const;
+    expect(mergeRunOptions(onRedis, {}, 'p')).toEqual({
+      ...onRedis,
+      store: { redis: 'redis://h:6379', prefix: 'p' },
+    });
+    const ownStore = { store: { redis: 'redis://kv:6379', prefix: 'old' } };
+    expect(mergeRunOptions(ownStore, {}, 'new')).toEqual({
+      store: { redis: 'redis://kv:6379', prefix: 'new' },
+    });
+  });
+
+  test.each(['', 'a::b', 'a b', ':a', 'a/b'])('toRunOptions() refuses --redis-prefix "%s"', (redisPrefix) => {
+    expect(() => toRunOptions({ redis: 'redis://h', redisPrefix })).toThrow(
+      `Expected --redis-prefix to be letters, digits, '_', '.' and '-' in segments joined by ':', got "${redisPrefix}"`,
+    );
+  });
+
+  test('toRunOptions() refuses --redis-prefix with --store-dir or --no-store, which keep the record elsewhere', () => {
+    expect(() => toRunOptions({ redis: 'redis://h', redisPrefix: 'p', storeDir: 'runs' })).toThrow(
+      'Expected either --redis-prefix or --store-dir, got both',
+    );
+    expect(() => toRunOptions({ redis: 'redis://h', redisPrefix: 'p', store: false })).toThrow(
+      'Expected either --no-store or --redis-prefix, got both',
+    );
+  });
+
+  test('mergeRunOptions() refuses --redis-prefix for a run not on Redis, or whose module keeps its record in files', () => {
+    expect(() => mergeRunOptions({}, toRunOptions({ redisPrefix: 'p' }), 'p')).toThrow(
+      'Expected --redis-prefix together with --redis, got --redis-prefix alone',
+    );
+    const inFiles = { executor: 'bullmq', redis: 'redis://h:6379', storeDir: 'runs' } as const;
+    expect(() => mergeRunOptions(inFiles, {}, 'p')).toThrow(
+      'Expected --redis-prefix for a run recorded in Redis, got a pipeline file that keeps its record in files (storeDir: "runs")',
+    );
+    expect(() => mergeRunOptions({ ...inFiles, storeDir: false }, {}, 'p')).toThrow(
+      'got a pipeline file that keeps its record in no store (storeDir: false)',
+    );
+  });
+});

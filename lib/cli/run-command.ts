@@ -10,9 +10,10 @@ import { loadPipeline } from './load-pipeline.js';
 import { PlainReporter } from './plain-reporter.js';
 import { ProgressDisplay } from './progress-display.js';
 import type { Reporter } from './reporter.js';
+import { checkRedisCredentials } from './redis-credentials.js';
 import { redisEnv } from './remote-flags.js';
 import { mergeRunOptions, toRunOptions, type RunFlags } from './run-options.js';
-import { checkNewRunId } from './run-store.js';
+import { checkRunRecord } from './run-record-check.js';
 import { stopOnSignals } from './stop-on-signals.js';
 
 /** `tsdags run <file>`: runs a pipeline file and reports its progress. */
@@ -26,13 +27,15 @@ export function addRunCommand(program: Command): void {
     )
     .addHelpText(
       'after',
-      '\nExit codes: 0 every stage succeeded, 1 a stage failed, 2 bad usage or a bad pipeline file,\n' +
+      '\nExit codes: 0 every stage succeeded, 1 a stage failed, 2 bad usage or a bad pipeline file (also\n' +
+        'a Redis that refuses the password in --redis, a --run-id the store holds, a run to resume it lacks),\n' +
         '130 interrupted by Ctrl-C (SIGINT), 143 by SIGTERM: the run stops and its record is kept; a\n' +
         'second signal quits at once. Progress goes to stderr (live on a terminal, one line per change\n' +
         'elsewhere); stdout keeps what the stages print, or, with --json, the events and nothing else.\n' +
         'Runs are recorded in .tsdags/ (see `tsdags runs`); --resume runs only what did not finish.\n' +
         'With --redis, stages run on `tsdags worker` processes, on any machine that reaches that Redis;\n' +
-        'set --cores to their total concurrency. See docs/distributed.md.',
+        'set --cores to their total concurrency; the record is kept in that Redis unless --store-dir is\n' +
+        'given (read it with `tsdags runs --redis`). See docs/distributed.md.',
     )
     .argument('<file>', 'a .ts or .js module; TypeScript loads without a build step')
     .option('--cores <n>', "run at most n stages at once (default: the machine's cores)")
@@ -63,6 +66,10 @@ export function addRunCommand(program: Command): void {
       ).env(redisEnv),
     )
     .option('--queue <name>', 'with --redis: the BullMQ queue the workers take stages from (default: tsdags)')
+    .option(
+      '--redis-prefix <prefix>',
+      'with --redis: keep the run record (and ctx.store) under this Redis key prefix (default: tsdags)',
+    )
     .option('--svg <file>', 'after the run, draw the pipeline with its stages coloured by state')
     .option('--timeline <file>', 'after the run, draw which stage ran when, on which thread')
     .option('--json', 'print one JSON event per line on stdout, and nothing else there')
@@ -70,16 +77,16 @@ export function addRunCommand(program: Command): void {
     .action(runFile);
 }
 
-async function runFile(file: string, flags: RunFlags): Promise<void> {
+async function runFile(file: string, flags: RunFlags, command: Command): Promise<void> {
   const flagOptions = toRunOptions(flags);
   // Under --json, stdout is kept for the events before the module loads: its top level may print.
   const json = flags.json ? new JsonReporter() : undefined;
   const loaded = await loadPipeline(file);
   const { pipeline } = loaded;
-  const options = mergeRunOptions(loaded.options, flagOptions);
-  if (flagOptions.runId !== undefined && options.storeDir !== false) {
-    checkNewRunId(typeof options.storeDir === 'string' ? options.storeDir : '.tsdags', flagOptions.runId);
-  }
+  const options = mergeRunOptions(loaded.options, flagOptions, flags.redisPrefix);
+  if (options.executor === 'bullmq' && options.redis !== undefined)
+    await checkRedisCredentials(options.redis);
+  await checkRunRecord(options);
   // The reporter exists before the run: main-thread stages can start (and print) inside run().
   const reporter = json ?? createReporter(flags, pipeline.name);
   let run: Run;
@@ -105,7 +112,7 @@ async function runFile(file: string, flags: RunFlags): Promise<void> {
     }
     if (result.status !== 'succeeded' && options.storeDir !== false) {
       reporter.note(
-        `To run only the stages that did not succeed: tsdags run ${file} --resume ${result.runId}`,
+        `To run only the stages that did not succeed: ${resumeCommand(file, flags, command, result.runId)}`,
       );
     }
   } finally {
@@ -154,6 +161,19 @@ function startRun(pipeline: Pipeline, options: RunOptions): Run {
     }
     throw error;
   }
+}
+
+// The command that resumes the run: with the flags that say where its record and its workers are
+// (--redis taken from TSDAGS_REDIS is found there again; a password typed in it is not echoed).
+function resumeCommand(file: string, flags: RunFlags, command: Command, runId: string): string {
+  const words = ['tsdags', 'run', file];
+  if (flags.storeDir !== undefined) words.push('--store-dir', flags.storeDir);
+  if (flags.redis !== undefined && command.getOptionValueSource('redis') === 'cli') {
+    words.push('--redis', /\/\/[^/@]*@/.test(flags.redis) ? '<url>' : flags.redis);
+  }
+  if (flags.redisPrefix !== undefined) words.push('--redis-prefix', flags.redisPrefix);
+  if (flags.queue !== undefined) words.push('--queue', flags.queue);
+  return [...words, '--resume', runId].join(' ');
 }
 
 function createReporter(flags: RunFlags, name: string): Reporter {

@@ -1,5 +1,6 @@
 // Runs the built CLI (dist/cli/bin.js, so `npm run build` first) as a child process.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunEvent } from 'tsdags';
 
@@ -16,26 +17,29 @@ export interface Exited {
 
 /**
  * `tsdags ...args`; `onLine` sees each stdout line as it comes, with the child (to signal it);
- * `extraEnv` is added to the child's environment.
+ * `extraEnv` is added to the child's environment; `cwd` is the repository's root unless given
+ * (relative paths in `args` are then relative to it).
  */
 export function tsdags(
   args: string[],
   onLine?: (line: string, child: ChildProcess) => void,
   extraEnv: NodeJS.ProcessEnv = {},
+  cwd = root,
 ): Promise<Exited> {
-  return node(['dist/cli/bin.js', ...args], onLine, extraEnv);
+  return node([join(root, 'dist/cli/bin.js'), ...args], onLine, extraEnv, cwd);
 }
 
-/** `node ...args` in the repository's root, without colours. */
+/** `node ...args` in the repository's root (or `cwd`), without colours. */
 export function node(
   args: string[],
   onLine?: (line: string, child: ChildProcess) => void,
   extraEnv: NodeJS.ProcessEnv = {},
+  cwd = root,
 ): Promise<Exited> {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...extraEnv };
   delete env.FORCE_COLOR;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: root, env });
+    const child = spawn(process.execPath, args, { cwd, env });
     let stdout = '';
     let stderr = '';
     let partial = '';

@@ -3,7 +3,7 @@ import type { StoredRun } from '../store/run-store.js';
 import { colorsFor, formatDuration, formatTime, type Colors } from './format.js';
 import { addStoreFlags, openRunStore, readStoredRun, withRunStore, type StoreFlags } from './run-store.js';
 import { paintStatus } from './runs-command.js';
-import { storedStages, type StoredStage } from './stored-run.js';
+import { recordEnd, storedStages, type StoredStage } from './stored-run.js';
 import { textTable } from './text-table.js';
 
 interface ShowFlags extends StoreFlags {
@@ -56,6 +56,8 @@ export function runJson(stored: StoredRun, stages: readonly StoredStage[]): obje
     durationMs: meta.finishedAt === undefined ? undefined : meta.finishedAt - meta.startedAt,
     cores: meta.cores,
     resumedFrom: meta.resumedFrom,
+    // A run with no end recorded: when its record stops (see recordEnd()).
+    recordEndsAt: meta.status === 'running' ? recordEnd(meta, stored.lines) : undefined,
     stages,
   };
 }
@@ -72,6 +74,7 @@ export function runJson(stored: StoredRun, stages: readonly StoredStage[]): obje
  */
 export function showText(stored: StoredRun, stages: readonly StoredStage[], colors: Colors): string {
   const { meta } = stored;
+  const cutOff = meta.status === 'running';
   const outcome =
     meta.status === 'running'
       ? `${paintStatus('running', 'no end recorded', colors)} (still running, or its process was killed)`
@@ -88,8 +91,27 @@ export function showText(stored: StoredRun, stages: readonly StoredStage[], colo
       { heading: 'duration' },
       { heading: 'error' },
     ],
-    stages.map((s) => [s.name, s.status, String(s.attempts), formatDuration(s.durationMs), s.error ?? '']),
+    stages.map((s) => [s.name, s.status, String(s.attempts), formatDuration(s.durationMs), note(s, cutOff)]),
     colors,
   );
-  return `${head.join('\n')}\n\n${table}`;
+  const text = `${head.join('\n')}\n\n${table}`;
+  return cutOff ? `${text}\n\n${cutOffNote(stored, stages)}` : text;
+}
+
+// In a run with no end recorded, a running stage's end never came; its start is what is known.
+function note(stage: StoredStage, cutOff: boolean): string {
+  if (cutOff && stage.status === 'running') {
+    return stage.error === undefined
+      ? 'running when the record ends'
+      : `running when the record ends (attempt ${stage.attempts - 1}: ${stage.error})`;
+  }
+  return stage.error ?? '';
+}
+
+// What the states of a run cut off mean: the record keeps every end, not every start.
+function cutOffNote(stored: StoredRun, stages: readonly StoredStage[]): string {
+  const { meta, lines } = stored;
+  const ends = `The record ends ${formatDuration(recordEnd(meta, lines) - meta.startedAt)} into the run`;
+  if (!stages.some((s) => s.status === 'pending')) return `${ends}.`;
+  return `${ends}, with its last stage end: a stage that started after it, or whose start was not written yet, shows as pending.`;
 }

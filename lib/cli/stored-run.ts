@@ -30,7 +30,9 @@ interface Row {
 /**
  * Each stage of a stored run, folded from its event log, in the order they started (those that
  * never started last, in the pipeline's order). A run whose process was killed keeps the states
- * its log reached: `running` for the stages in flight, `pending` for the rest.
+ * its log reached: `running` for a stage whose start is recorded and not its end (it had not ended
+ * when the process died: ends are written before anything else happens), `pending` for one with
+ * no start recorded (it may have started after the record's last line: see recordEnd()).
  */
 export function storedStages(meta: RunMeta, lines: readonly RecordLine[]): StoredStage[] {
   const rows = new Map<string, Row>();
@@ -86,6 +88,19 @@ export function storedStages(meta: RunMeta, lines: readonly RecordLine[]): Store
     .map((r, order) => ({ r, order }))
     .sort((a, b) => (a.r.startedAt ?? Infinity) - (b.r.startedAt ?? Infinity) || a.order - b.order)
     .map(({ r }) => r);
+}
+
+/**
+ * When the record of a run with no end recorded stops: the time of its latest line. Its last lines
+ * are its latest stage end: a stage's end is written (and flushed) before it is announced, while a
+ * start waits in memory for the next end; so a stage started after that time, or whose start was
+ * announced late (a worker stage's thread stamps it, read with another's end or a look every 50
+ * ms), has no start in the record.
+ */
+export function recordEnd(meta: RunMeta, lines: readonly RecordLine[]): number {
+  let end = meta.startedAt;
+  for (const line of lines) if (line.time > end) end = line.time;
+  return end;
 }
 
 /** Stage counts by state, in a fixed order: `5 succeeded, 1 failed, 2 skipped`. */

@@ -116,7 +116,9 @@ describe('tsdags run --resume', () => {
     const { store } = workspace('empty');
     const missing = await tsdags(['run', fixture, '--store-dir', store, '--resume', 'nope']);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/^tsdags: There is no run "nope" in .*store\. /);
+    expect(missing.stderr).toBe(
+      `tsdags: There is no run "nope" to resume in ${store}: \`tsdags runs --store-dir ${store}\` lists the runs it holds.\n`,
+    );
 
     const escape = await tsdags(['run', fixture, '--store-dir', store, '--resume=../../etc']);
     expect(escape.code).toBe(2);

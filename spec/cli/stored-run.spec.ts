@@ -1,4 +1,4 @@
-import { countStages, storedStages } from '../../lib/cli/stored-run.js';
+import { countStages, recordEnd, storedStages } from '../../lib/cli/stored-run.js';
 import type { RecordLine, RunMeta } from '../../lib/store/run-record.js';
 
 // A run of four stages, cut off while `c` was running (its process was killed):
@@ -74,5 +74,13 @@ describe('storedStages()', () => {
 
   test('countStages() counts by state in a fixed order', () => {
     expect(countStages(storedStages(meta, lines))).toBe('1 succeeded, 1 reused, 1 running, 1 pending');
+  });
+
+  test("recordEnd() is the time of the record's latest line, whichever comes last in the log", () => {
+    expect(recordEnd(meta, lines)).toBe(21);
+    // A worker stage's start is stamped by its thread and may be written after a later line.
+    const late: RecordLine[] = [...lines, { type: 'stage:start', time: 15, stage: 'd', attempt: 1 }];
+    expect(recordEnd(meta, late)).toBe(21);
+    expect(recordEnd({ ...meta, startedAt: 5 }, [])).toBe(5);
   });
 });

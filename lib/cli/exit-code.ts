@@ -31,8 +31,8 @@ export class InterruptedError extends CancelledError {
 /**
  * The exit code for an error that ended a command: 1 when a stage failed, 130 when the run was
  * interrupted (143 by SIGTERM), 2 for bad usage or a bad pipeline file (commander's errors, the
- * library's validation errors: TsdagsErrors, a missing run or a damaged store), and 1 for
- * anything unexpected.
+ * library's validation errors: TsdagsErrors, a missing run or a damaged store, a Redis that
+ * refuses the credentials in `--redis`), and 1 for anything unexpected.
  */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.Ok : ExitCode.BadUsage;

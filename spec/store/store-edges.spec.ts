@@ -88,6 +88,28 @@ describe('fingerprints and cache keys', () => {
     expect(new Set(prints).size).toBe(4);
   });
 
+  test('a class stage that changes its own fields as it runs is reused on resume: its fingerprint is taken before it runs', async () => {
+    let runs = 0;
+    class Count extends Stage<number> {
+      seen = 0;
+      run(_ctx: StageContext): number {
+        runs++;
+        this.seen++;
+        return 7;
+      }
+    }
+    const first = await new Pipeline({ name: 'counting' })
+      .addStage(new Count().named('count'))
+      .start({ storeDir: dir.path });
+    const second = await new Pipeline({ name: 'counting' })
+      .addStage(new Count().named('count'))
+      .start({ storeDir: dir.path, resume: first.runId });
+
+    expect(second.events[0]).toMatchObject({ resume: { restored: 1, changed: [] } });
+    expect(runs).toBe(1);
+    expect(second.output('count')).toBe(7);
+  });
+
   test('a cached class stage is keyed on what it was constructed with', async () => {
     class Scale extends Stage<number> {
       constructor(readonly factor: number) {

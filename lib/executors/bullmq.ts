@@ -152,22 +152,28 @@ export class BullMQExecutor implements Executor {
    */
   withdraw(): void {
     this.#withdrawn = true;
-    for (const job of this.#toAdd.splice(0))
-      this.#pending.take(job.opts.jobId)?.reject(new AttemptWithdrawn());
-    for (const id of this.#pending.waitingForStart) this.#withdrawJob(id);
+    const withdrawn = new AttemptWithdrawn();
+    for (const job of this.#toAdd.splice(0)) this.#pending.take(job.opts.jobId)?.reject(withdrawn);
+    for (const id of this.#pending.waitingForStart) {
+      this.#takeBack(id, () => this.#pending.take(id)?.reject(withdrawn));
+    }
   }
 
+  // A failed try BullMQ retries. Once the run has stopped, the engine takes no retry: the next try
+  // is taken back, and the attempt fails with the try's error.
   #retrying(jobId: string, delayMs: number): void {
-    if (this.#pending.retrying(jobId, delayMs) && this.#withdrawn) this.#withdrawJob(jobId);
+    if (this.#pending.retrying(jobId, delayMs) === 'refused') {
+      this.#takeBack(jobId, () => this.#pending.failed(jobId, 'the run stopped'));
+    }
   }
 
-  // Removed only if no worker holds it (BullMQ's remove leaves a locked job alone).
-  #withdrawJob(jobId: string): void {
+  // Removes a job that no worker holds (BullMQ's remove leaves a locked one alone), then `removed`.
+  #takeBack(jobId: string, removed: () => void): void {
     const queue = this.#connected?.queue;
     if (!queue || this.#watchdog?.error) return;
     queue.remove(jobId).then(
-      (removed) => {
-        if (removed === 1) this.#pending.take(jobId)?.reject(new AttemptWithdrawn());
+      (count) => {
+        if (count === 1) removed();
       },
       () => {},
     );

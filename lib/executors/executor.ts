@@ -34,9 +34,10 @@ export interface Attempt {
   /**
    * Such an executor calls this after each failed try but the last, with the try's error and the
    * wait before the next: the engine announces `stage:retry` and counts the next try as the next
-   * attempt, whose begin() starts its clock.
+   * attempt, whose begin() starts its clock. False when the engine takes no more retries (the run
+   * stopped): the executor takes the next try back if it can and fails the attempt with `error`.
    */
-  retried(error: unknown, delayMs: number): void;
+  retried(error: unknown, delayMs: number): boolean;
 }
 
 /**

@@ -174,7 +174,7 @@ export class JobRunner {
  */
 function bullmqFailure(error: unknown): Error {
   const failure = error instanceof Error ? error : new Error(String(error));
-  if (isRetryable(error) && !(error instanceof RemoteJobRejectedError)) return failure;
+  if (isRetryable(error)) return failure;
   const unrecoverable = new Error(failure.message);
   unrecoverable.name = 'UnrecoverableError'; // what BullMQ checks; its class is not loaded here
   return unrecoverable;

@@ -137,20 +137,21 @@ export class PendingAttempts {
 
   /**
    * BullMQ put a job back to run again: when its worker had reported a failure, that try failed and
-   * BullMQ retries it (the job's attempts); the attempt is told, and waits for the next try's start.
-   * False when the job was not a failed try of an attempt waited for.
+   * BullMQ retries it (the job's attempts). The attempt is told, and waits for the next try's
+   * start ('retried'), or takes no more retries ('refused': the failure is kept, for `failed`).
+   * Undefined when the job was not a failed try of an attempt waited for.
    */
-  retrying(jobId: string, delayMs: number): boolean {
+  retrying(jobId: string, delayMs: number): 'retried' | 'refused' | undefined {
     const pending = this.#pending.get(jobId);
-    if (!pending || pending.failure === undefined) return false;
+    if (!pending || pending.failure === undefined) return undefined;
     const error = decodeError(pending.failure);
     // The try's start may not be told yet (its worker is being read): it started before it failed.
     if (!pending.begun) pending.attempt.begin(-1, pending.failedOn);
+    if (!pending.attempt.retried(error, delayMs)) return 'refused';
     pending.failure = pending.failedOn = undefined;
     pending.begun = false;
     pending.tries++;
-    pending.attempt.retried(error, delayMs);
-    return true;
+    return 'retried';
   }
 
   /** A failed job: the error its worker reported, or (none: the worker was lost) BullMQ's reason. */

@@ -403,19 +403,17 @@ export class Engine implements AttemptHost {
 
   /**
    * @internal The executor retries attempt's stage itself (BullMQ's attempts): the try failed with
-   * `error` and the next starts after `delayMs`, as the next attempt.
+   * `error` and the next starts after `delayMs`, as the next attempt. False once the run stops:
+   * the executor takes the next try back and fails the attempt with `error`.
    */
-  retried(i: number, attempt: StageAttempt, error: unknown, delayMs: number): void {
-    if (this.#finished || this.#isCancelled || this.state.status[i] !== Code.Running) return;
+  retried(i: number, attempt: StageAttempt, error: unknown, delayMs: number): boolean {
+    if (this.#stopped || this.#finished || this.state.status[i] !== Code.Running) return false;
     attempt.over();
     attempt.began = false;
-    this.#book.retrying(
-      i,
-      attempt.number,
-      delayMs,
-      new StageFailedError(attempt.name, attempt.number, error),
-    );
+    const failure = new StageFailedError(attempt.name, attempt.number, error);
+    this.#book.retrying(i, attempt.number, delayMs, failure);
     attempt.number = ++this.state.attempts[i]!;
+    return true;
   }
 
   /** @internal */

@@ -1,4 +1,5 @@
 import { CancelledError, StageNotFoundError, UncloneableValueError } from '../errors.js';
+import { RemoteJobRejectedError } from '../remote/remote-errors.js';
 import type { StageOptions } from '../stage/stage.js';
 
 /** How a stage retries: from its own options, else the run's. */
@@ -37,6 +38,7 @@ export function isRetryable(cause: unknown): boolean {
   return !(
     cause instanceof StageNotFoundError ||
     cause instanceof UncloneableValueError ||
-    cause instanceof CancelledError
+    cause instanceof CancelledError ||
+    cause instanceof RemoteJobRejectedError
   );
 }

@@ -14,7 +14,7 @@ export interface AttemptHost {
     at: number | undefined,
   ): void;
   retryLeft(index: number, attempt: StageAttempt): RetryPolicy;
-  retried(index: number, attempt: StageAttempt, error: unknown, delayMs: number): void;
+  retried(index: number, attempt: StageAttempt, error: unknown, delayMs: number): boolean;
 }
 
 /**
@@ -87,8 +87,8 @@ export class StageAttempt implements Attempt {
     return this.#host.retryLeft(this.index, this);
   }
 
-  retried(error: unknown, delayMs: number): void {
-    this.#host.retried(this.index, this, error, delayMs);
+  retried(error: unknown, delayMs: number): boolean {
+    return this.#host.retried(this.index, this, error, delayMs);
   }
 
   /** Called once the attempt (or a try its executor retries) is over: its timeout no longer applies. */

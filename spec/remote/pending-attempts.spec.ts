@@ -12,8 +12,8 @@ const s = stage(function work() {
   return 1;
 });
 
-/** An attempt that writes down what the executor tells it. */
-function recordingAttempt(): { attempt: Attempt; told: string[] } {
+/** An attempt that writes down what the executor tells it; it takes retries while `retries` says. */
+function recordingAttempt(retries = true): { attempt: Attempt; told: string[] } {
   const told: string[] = [];
   const attempt: Attempt = {
     stage: s(),
@@ -26,7 +26,10 @@ function recordingAttempt(): { attempt: Attempt; told: string[] } {
     },
     begin: (threadId, worker) => told.push(`begin ${threadId} ${worker}`),
     retry: { ...defaultRetryPolicy, retries: 2 },
-    retried: (error, delayMs) => told.push(`retried ${(error as Error).message} ${delayMs}`),
+    retried: (error, delayMs) => {
+      told.push(`retried ${(error as Error).message} ${delayMs}`);
+      return retries;
+    },
   };
   return { attempt, told };
 }
@@ -40,7 +43,7 @@ test('a try that fails before the read of its worker ends starts, fails, and the
   expect(first).toBe(0);
   // ...and before it ends, the try fails and BullMQ delays the job for its retry.
   pending.progress('job-1', { worker: 'host:1', failure: encodeError(new Error('flaky')) });
-  expect(pending.retrying('job-1', 50)).toBe(true);
+  expect(pending.retrying('job-1', 50)).toBe('retried');
   // The read ends: it was about the failed try, not the next one.
   pending.started('job-1', 'host:1', first);
   expect(told).toEqual(['begin -1 host:1', 'retried flaky 50']);
@@ -59,6 +62,18 @@ test('a job put back without a failure (a lost or stopping worker) is not a retr
   const { attempt, told } = recordingAttempt();
   void pending.add('job-2', attempt);
   pending.started('job-2', 'host:1', pending.tryWaitingForStart('job-2'));
-  expect(pending.retrying('job-2', 0)).toBe(false);
+  expect(pending.retrying('job-2', 0)).toBeUndefined();
   expect(told).toEqual(['begin -1 host:1']);
+});
+
+test('a retry the engine refuses (the run stopped) keeps the failure: the attempt fails with it', async () => {
+  const pending = new PendingAttempts(() => {});
+  const { attempt, told } = recordingAttempt(false);
+  const result = pending.add('job-3', attempt);
+  pending.started('job-3', 'host:1', pending.tryWaitingForStart('job-3'));
+  pending.progress('job-3', { worker: 'host:1', failure: encodeError(new TypeError('late')) });
+  expect(pending.retrying('job-3', 50)).toBe('refused');
+  pending.failed('job-3', 'the run stopped');
+  await expect(result).rejects.toThrow(TypeError);
+  expect(told).toEqual(['begin -1 host:1', 'retried late 50']);
 });

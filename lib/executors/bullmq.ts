@@ -375,10 +375,14 @@ export class BullMQExecutor implements Executor {
     const state = await queue.getJobState(jobId);
     const job = await queue.getJob(jobId);
     if (!job) return;
-    this.#pending.progress(jobId, job.progress as StageJobProgress);
     if (state === 'active') this.#pending.started(jobId, job.processedBy);
     if (state === 'completed') this.#pending.completed(jobId, job.returnvalue);
-    if (state === 'failed') this.#pending.failed(jobId, job.failedReason);
+    if (state === 'failed') {
+      // Its progress is its last failed try's report: its error. While it waits out a back-off
+      // (delayed), that try is over and its error is no longer news.
+      this.#pending.progress(jobId, job.progress as StageJobProgress);
+      this.#pending.failed(jobId, job.failedReason);
+    }
   }
 
   #rejectAll(error: unknown): void {

@@ -168,48 +168,43 @@ test('withdraw() while a resumed run looks for the earlier job of an attempt: th
   }
 });
 
-// BUG: a resumed run that takes over a job waiting out its back-off ('delayed') announces the
+// Was a bug: a resumed run that takes over a job waiting out its back-off ('delayed') announces the
 // attempt's start at once: #existing applies the job's progress, which still holds the failed
 // try's report (worker, threadId, failure), so PendingAttempts.progress() calls begin(). The
 // stage shows running while nothing runs, its timeout (if any) counts the back-off, withdraw()
 // skips it (begun), and the stale `failure` makes a later stall ('waiting' from 'active') a
 // retry. Ignore a report's threadId and failure unless the job's state is active/failed.
-test.failing(
-  'a resumed run that takes over a job waiting out its back-off tells its start only once a worker takes it',
-  async () => {
-    const [release, log] = [join(dir, 't3-release'), join(dir, 't3-log')];
-    const s = failThenHold(release, log);
-    const retry: RetryPolicy = { retries: 2, retryDelay: 3000, maxRetryDelay: 3000 };
-    const jobId = stageJobId('review-3a', s.name, 1);
-    const earlier = new BullMQExecutor({ runId: 'review-3a', redis: redis.url, queue: queueName });
-    const failed = deferred();
-    (
-      earlier.run(
-        attemptOf(s, [release, log], retry, { retried: () => failed.resolve() }),
-      ) as Promise<unknown>
-    ).catch(() => {});
-    await failed.promise;
-    // Its orchestrator is killed: the job stays in Redis, waiting out its back-off.
-    await earlier.close();
-    expect(await queue.getJobState(jobId)).toBe('delayed');
+test('a resumed run that takes over a job waiting out its back-off tells its start only once a worker takes it', async () => {
+  const [release, log] = [join(dir, 't3-release'), join(dir, 't3-log')];
+  const s = failThenHold(release, log);
+  const retry: RetryPolicy = { retries: 2, retryDelay: 3000, maxRetryDelay: 3000 };
+  const jobId = stageJobId('review-3a', s.name, 1);
+  const earlier = new BullMQExecutor({ runId: 'review-3a', redis: redis.url, queue: queueName });
+  const failed = deferred();
+  (
+    earlier.run(attemptOf(s, [release, log], retry, { retried: () => failed.resolve() })) as Promise<unknown>
+  ).catch(() => {});
+  await failed.promise;
+  // Its orchestrator is killed: the job stays in Redis, waiting out its back-off.
+  await earlier.close();
+  expect(await queue.getJobState(jobId)).toBe('delayed');
 
-    const resumed = new BullMQExecutor({
-      runId: 'review-3b',
-      redis: redis.url,
-      queue: queueName,
-      resumes: 'review-3a',
-    });
-    const stateAtStart = deferred<string>();
-    const begin = () => void queue.getJobState(jobId).then(stateAtStart.resolve);
-    (resumed.run(attemptOf(s, [release, log], retry, { begin })) as Promise<unknown>).catch(() => {});
-    try {
-      expect(await stateAtStart.promise).toBe('active');
-    } finally {
-      writeFileSync(release, '');
-      await resumed.cancel();
-    }
-  },
-);
+  const resumed = new BullMQExecutor({
+    runId: 'review-3b',
+    redis: redis.url,
+    queue: queueName,
+    resumes: 'review-3a',
+  });
+  const stateAtStart = deferred<string>();
+  const begin = () => void queue.getJobState(jobId).then(stateAtStart.resolve);
+  (resumed.run(attemptOf(s, [release, log], retry, { begin })) as Promise<unknown>).catch(() => {});
+  try {
+    expect(await stateAtStart.promise).toBe('active');
+  } finally {
+    writeFileSync(release, '');
+    await resumed.cancel();
+  }
+});
 
 // BUG (a pre-existing hole this commit widens): a try times out while its worker is gone
 // (SIGKILLed). The orchestrator's remove() fails (the dead worker's lock holds until it expires)

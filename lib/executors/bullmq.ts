@@ -191,7 +191,7 @@ export class BullMQExecutor implements Executor {
           cancelChannel(this.#prefix, this.#queueName),
           cancelMessage({ runId: this.#runId }),
         ),
-        ...ids.map((id) => connected.queue.remove(id)),
+        ...ids.map((id) => this.#remove(connected.queue, id)),
         ...ids
           .filter((id) => this.#adopted.has(id))
           .map((id) =>
@@ -215,9 +215,18 @@ export class BullMQExecutor implements Executor {
     const connected = this.#connected;
     if (!connected || this.#watchdog?.error) return;
     void Promise.allSettled([
-      connected.queue.remove(jobId),
+      this.#remove(connected.queue, jobId),
       connected.client.publish(cancelChannel(this.#prefix, this.#queueName), cancelMessage({ jobId })),
     ]);
+  }
+
+  // Removes a stopped job; one a worker holds is told to stop (the cancel channel) and marked
+  // stopped, for the case its worker was lost: BullMQ gives it to another worker once its lock
+  // expires, and a mark outlives the cancel message, which reached nobody.
+  async #remove(queue: Connected['queue'], jobId: string): Promise<void> {
+    if ((await queue.remove(jobId)) === 1) return;
+    const job = await queue.getJob(jobId);
+    if (job && job.data.stopped !== true) await job.updateData({ ...job.data, stopped: true });
   }
 
   close(): Promise<void> {

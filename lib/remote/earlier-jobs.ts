@@ -30,11 +30,15 @@ export async function findEarlierJob(
   return alias === null ? undefined : await queue.getJob(alias);
 }
 
-/** Whether a job's data asks for the same work as `data`: stage, attempt and arguments (not the run). */
+/**
+ * Whether a job's data asks for the same work as `data`: stage, attempt and arguments (not the
+ * run), and was not stopped by its orchestrator.
+ */
 export function sameWork(earlier: unknown, data: StageJobData): boolean {
   if (typeof earlier !== 'object' || earlier === null) return false;
   const other = earlier as Partial<StageJobData>;
   return (
+    other.stopped !== true &&
     other.v === data.v &&
     other.stage === data.stage &&
     other.instance === data.instance &&

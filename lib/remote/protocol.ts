@@ -31,6 +31,12 @@ export interface StageJobData {
   readonly attempt: number;
   /** The stage's arguments: an array, v8-serialised and base64-encoded. */
   readonly args: string;
+  /**
+   * Set by the orchestrator on a job it stopped (a timeout, a cancelled run) while a worker held
+   * it: if that worker was lost, the worker that takes the job next refuses it instead of running
+   * work nobody waits for.
+   */
+  readonly stopped?: true;
 }
 
 /** A job's return value. */
@@ -85,7 +91,7 @@ function escapeId(part: string): string {
   return part.replace(/[%:]/g, (c) => (c === '%' ? '%25' : '%3A'));
 }
 
-const fields = new Set(['v', 'runId', 'stage', 'instance', 'attempt', 'args']);
+const fields = new Set(['v', 'runId', 'stage', 'instance', 'attempt', 'args', 'stopped']);
 // Fields a job could use to smuggle code or a module in; named in the error so the sender learns why.
 const moduleFields = /^(module|modules|path|file|filename|url|import|require|code|source|script|fn)$/i;
 const pathLike = /[/\\]|^(file|data|https?|node|blob):/i;
@@ -128,5 +134,8 @@ export function parseStageJob(data: unknown, jobId: string | undefined): StageJo
     return reject('its attempt is not a whole number from 1 up');
   }
   if (typeof args !== 'string') return reject('its arguments are not encoded');
+  if (record.stopped === true) {
+    return reject('its orchestrator stopped it (a timeout, or a cancelled run): nobody waits for its result');
+  }
   return { v: protocolVersion, runId, stage, instance, attempt, args };
 }

@@ -35,6 +35,7 @@ describe('parseStageJob()', () => {
     ['attempt 0', { ...valid, attempt: 0 }, /attempt is not a whole number/],
     ['arguments not encoded', { ...valid, args: [1] }, /arguments are not encoded/],
     ['a string', 'add', /data is not an object but string/],
+    ['the mark of a job its orchestrator stopped', { ...valid, stopped: true }, /orchestrator stopped it/],
   ])('refuses a job with %s', (_label, data, message) => {
     expect(() => parseStageJob(data, 'j')).toThrow(RemoteJobRejectedError);
     expect(() => parseStageJob(data, 'j')).toThrow(message);

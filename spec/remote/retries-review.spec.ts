@@ -206,66 +206,63 @@ test('a resumed run that takes over a job waiting out its back-off tells its sta
   }
 });
 
-// BUG (a pre-existing hole this commit widens): a try times out while its worker is gone
+// Was a bug (a pre-existing hole the move to BullMQ's attempts widened): a try times out while its worker is gone
 // (SIGKILLed). The orchestrator's remove() fails (the dead worker's lock holds until it expires)
 // and its cancel message reaches no one; the engine retries with job -2. Once the lock expires,
 // another worker re-runs job -1 (a stall), and since the job now carries the stage's retries, BullMQ
 // retries it after it fails too: the stage runs 4 times with retries: 1 (3 before this commit, when
 // job -1 had one attempt). A timed-out job needs a mark that outlives pub/sub (a key the worker
 // checks before running a job, or job data updated to attempts 1 / removed once its lock is gone).
-test.failing(
-  'a try that times out on a lost worker is not tried again by BullMQ beside the engine retry',
-  async () => {
-    const q = `${queueName}-lost`;
-    const log = join(dir, 't4-log');
-    // Every worker of the queue checks for stalled jobs often: the check's key, set by one worker,
-    // holds off the others for its stalledInterval.
-    const runId = 'review-4';
-    const h = hangThenFail(log);
-    const first = stageJobId(runId, h.name, 1);
-    const events = new QueueEvents(q, { connection: { url: redis.url }, lastEventId: '0-0' });
-    const settled = new Promise<void>((resolve) => {
-      const over = ({ jobId }: { jobId: string }) => {
-        if (jobId === first) resolve();
-      };
-      events.on('failed', over);
-      events.on('removed', over);
-    });
-    await events.waitUntilReady();
-    const a = spawnWorker({
-      redis: redis.url,
-      queue: q,
-      module,
-      lockDuration: 5000,
-      stalledInterval: 500,
-      env: { TSDAGS_THREAD: 'main' },
-    });
-    spawned.push(a);
-    await a.waitFor(/ready on queue/);
-    const hanging = a.next(/^hanging /);
-    const run = new Pipeline()
-      .addStages([h])
-      .run(remote({ queue: q, runId, retries: 1, retryDelay: 10, timeout: 1500 }));
-    await hanging;
-    await a.stop();
-    const b = spawnWorker({ redis: redis.url, queue: q, module, stalledInterval: 500 });
-    spawned.push(b);
-    try {
-      const result = await run.done;
-      expect(trail(result.events, h.name)).toEqual([
-        'stage:start 1',
-        'stage:retry 1',
-        'stage:start 2',
-        'stage:error 2',
-      ]);
-      await settled;
-      expect(runs(log)).toHaveLength(2);
-    } finally {
-      await b.stop();
-      await events.close();
-    }
-  },
-);
+test('a try that times out on a lost worker is not tried again by BullMQ beside the engine retry', async () => {
+  const q = `${queueName}-lost`;
+  const log = join(dir, 't4-log');
+  // Every worker of the queue checks for stalled jobs often: the check's key, set by one worker,
+  // holds off the others for its stalledInterval.
+  const runId = 'review-4';
+  const h = hangThenFail(log);
+  const first = stageJobId(runId, h.name, 1);
+  const events = new QueueEvents(q, { connection: { url: redis.url }, lastEventId: '0-0' });
+  const settled = new Promise<void>((resolve) => {
+    const over = ({ jobId }: { jobId: string }) => {
+      if (jobId === first) resolve();
+    };
+    events.on('failed', over);
+    events.on('removed', over);
+  });
+  await events.waitUntilReady();
+  const a = spawnWorker({
+    redis: redis.url,
+    queue: q,
+    module,
+    lockDuration: 5000,
+    stalledInterval: 500,
+    env: { TSDAGS_THREAD: 'main' },
+  });
+  spawned.push(a);
+  await a.waitFor(/ready on queue/);
+  const hanging = a.next(/^hanging /);
+  const run = new Pipeline()
+    .addStages([h])
+    .run(remote({ queue: q, runId, retries: 1, retryDelay: 10, timeout: 1500 }));
+  await hanging;
+  await a.stop();
+  const b = spawnWorker({ redis: redis.url, queue: q, module, stalledInterval: 500 });
+  spawned.push(b);
+  try {
+    const result = await run.done;
+    expect(trail(result.events, h.name)).toEqual([
+      'stage:start 1',
+      'stage:retry 1',
+      'stage:start 2',
+      'stage:error 2',
+    ]);
+    await settled;
+    expect(runs(log)).toHaveLength(2);
+  } finally {
+    await b.stop();
+    await events.close();
+  }
+});
 
 // Was a bug (docs vs code): the commit said a job the worker refused (a stage its module does not
 // define, a bad job) is not retried. The worker fails it as UnrecoverableError, so BullMQ does not

@@ -88,7 +88,10 @@ export class Engine implements AttemptHost {
   readonly #executors: Executor[];
   readonly #executorOf: Uint8Array;
   readonly #inFlightOn: Int32Array;
+  // In flight: at most #cap holding a core or a place an executor queues ahead, and #slots in
+  // all (the mergeMap's cap), counting attempts that wait out their executor's back-off.
   readonly #cap: number;
+  readonly #slots: number;
   readonly #retryTimers = new Set<ReturnType<typeof setTimeout>>();
   readonly #onAbort = () => this.cancel(this.#options.signal?.reason);
   // Created on demand: for a child being watched, or for run.output().
@@ -103,6 +106,7 @@ export class Engine implements AttemptHost {
   #settling: number[] = [];
   #settled = 0;
   #inFlight = 0;
+  #backingOff = 0;
   #draining = false;
   #subscribed = false;
   #stopped = false;
@@ -130,6 +134,8 @@ export class Engine implements AttemptHost {
     }
     this.#inFlightOn = new Int32Array(this.#executors.length);
     this.#cap = options.cores + Math.max(0, ...this.#executors.map((e) => e.queueAhead ?? 0));
+    // Up to `cores` attempts may wait out a back-off without holding a core; more hold one each.
+    this.#slots = this.#cap + options.cores;
     this.done = new Promise<RunResult>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -159,7 +165,7 @@ export class Engine implements AttemptHost {
 
     this.#subscriptions.push(
       this.#dispatch
-        .pipe(mergeMap((i) => this.#execute(i), this.#cap))
+        .pipe(mergeMap((i) => this.#execute(i), this.#slots))
         .subscribe({ next: (i) => this.#attemptOver(i), error: (e: unknown) => this.#fatal(e) }),
     );
     try {
@@ -297,14 +303,17 @@ export class Engine implements AttemptHost {
   }
 
   // Below `cores` in flight, any stage goes. At `cores`, an executor that queues attempts itself
-  // may take one more, if every attempt in flight is its own: what runs stays at `cores`.
+  // may take one more, if every attempt in flight is its own: what runs stays at `cores`. An
+  // attempt waiting out its executor's back-off holds no core, as a stage waiting to retry does not.
   #mayDispatch(i: number): boolean {
-    if (this.#inFlight < this.#options.cores) return true;
+    if (this.#inFlight >= this.#slots) return false;
+    const holding = this.#inFlight - this.#backingOff;
+    if (holding < this.#options.cores) return true;
     const k = this.#executorOf[i]!;
     const executor = this.#executors[k]!;
     return (
       executor.canQueue !== undefined &&
-      this.#inFlight < this.#cap &&
+      holding < this.#cap &&
       this.#inFlightOn[k] === this.#inFlight &&
       executor.canQueue(this.#graph.stages[i]!)
     );
@@ -390,7 +399,7 @@ export class Engine implements AttemptHost {
       );
     }
     // A try after one its executor retried: the stage runs again.
-    if (this.state.status[i] === Code.Retrying) this.state.status[i] = Code.Running;
+    if (this.#backOffOver(attempt)) this.state.status[i] = Code.Running;
     this.#book.started(i, attempt.number, threadId, worker, at);
   }
 
@@ -413,6 +422,18 @@ export class Engine implements AttemptHost {
     const failure = new StageFailedError(attempt.name, attempt.number, error);
     this.#book.retrying(i, attempt.number, delayMs, failure);
     attempt.number = ++this.state.attempts[i]!;
+    // Its core is free while it waits: a ready stage may take it (after the executor's handler).
+    attempt.backingOff = true;
+    this.#backingOff++;
+    queueMicrotask(() => this.#drain());
+    return true;
+  }
+
+  // Whether the attempt was waiting out its executor's back-off; it is not any more.
+  #backOffOver(attempt: StageAttempt): boolean {
+    if (!attempt.backingOff) return false;
+    attempt.backingOff = false;
+    this.#backingOff--;
     return true;
   }
 
@@ -440,6 +461,7 @@ export class Engine implements AttemptHost {
 
   #succeeded(i: number, attempt: StageAttempt, value: unknown): number {
     attempt.over();
+    this.#backOffOver(attempt);
     this.#book.succeeded(i, attempt.number, value);
     return i;
   }
@@ -447,6 +469,7 @@ export class Engine implements AttemptHost {
   // A failed attempt: cancelled with the run, retried after its back-off, or the stage's failure.
   #failed(i: number, attempt: StageAttempt, error: unknown): number {
     attempt.over();
+    this.#backOffOver(attempt);
     if (error instanceof AttemptWithdrawn) {
       // Queued ahead, or waiting for its executor's retry, and taken back when the run stopped: it
       // never ran (again), and is not over.

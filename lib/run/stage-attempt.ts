@@ -78,6 +78,9 @@ export class StageAttempt implements Attempt {
   /** Whether the stage's code started (the executor said so). */
   began = false;
 
+  /** Whether its executor retries it and its next try waits out the back-off. */
+  backingOff = false;
+
   begin(threadId: number, worker?: string, at?: number): void {
     this.began = true;
     this.#host.began(this.index, this, threadId, worker, at);

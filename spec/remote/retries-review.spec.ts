@@ -1,6 +1,7 @@
 /**
- * A hostile review of 63de938 (a remote stage's retries are its job's BullMQ attempts). Each
- * `test.failing` proves one bug, named in its comment; the plain tests are cases checked that hold.
+ * A hostile review of 63de938 (a remote stage's retries are its job's BullMQ attempts). The five
+ * bugs it proved are fixed; each spec says which ("Was a bug"). The others are cases checked that
+ * held.
  * The worker processes load spec/fixtures/remote/review-stages.mjs (which imports stages.mjs too).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -278,24 +279,19 @@ test('a job the worker refuses (its stage is not defined there) is not retried',
   expect(ends).toEqual(['stage:error 1']);
 });
 
-// BUG (scheduling regression): a remote stage waiting out its back-off stays in flight for the
+// Was a bug (scheduling regression): a remote stage waiting out its back-off stays in flight for the
 // engine (its job is delayed, the attempt unsettled), so it holds one of the run's cores for the
 // whole back-off (up to maxRetryDelay, 30 s by default). A local stage's back-off frees its core
 // (Engine#failed returns, the retry timer re-queues it). Here, with cores: 1, the main-thread stage
 // waits until the remote stage's second try is over, instead of running during its back-off.
-test.failing(
-  'a remote stage waiting out its back-off holds no core: a main-thread stage runs meanwhile',
-  async () => {
-    const s = slowRetry(join(dir, 't6-log'));
-    const m = onMain();
-    const result = await new Pipeline().addStages([s, m]).run(remote({ cores: 1 })).done;
-    expect(result.status).toBe('succeeded');
-    const starts = result.events.flatMap((e) =>
-      e.type === 'stage:start' ? [`${e.stage} ${e.attempt}`] : [],
-    );
-    expect(starts).toEqual([`${s.name} 1`, `${m.name} 1`, `${s.name} 2`]);
-  },
-);
+test('a remote stage waiting out its back-off holds no core: a main-thread stage runs meanwhile', async () => {
+  const s = slowRetry(join(dir, 't6-log'));
+  const m = onMain();
+  const result = await new Pipeline().addStages([s, m]).run(remote({ cores: 1 })).done;
+  expect(result.status).toBe('succeeded');
+  const starts = result.events.flatMap((e) => (e.type === 'stage:start' ? [`${e.stage} ${e.attempt}`] : []));
+  expect(starts).toEqual([`${s.name} 1`, `${m.name} 1`, `${s.name} 2`]);
+});
 
 test('run.cancel() while a stage waits out its back-off removes its job: the stage is cancelled and never runs again', async () => {
   const log = join(dir, 't7-log');

@@ -161,8 +161,8 @@ export class BullMQExecutor implements Executor {
 
   // A failed try BullMQ retries. Once the run has stopped, the engine takes no retry: the next try
   // is taken back, and the attempt fails with the try's error.
-  #retrying(jobId: string, delayMs: number): void {
-    if (this.#pending.retrying(jobId, delayMs) === 'refused') {
+  #retrying(jobId: string, delayMs: number, atOnce = false): void {
+    if (this.#pending.retrying(jobId, delayMs, atOnce) === 'refused') {
       this.#takeBack(jobId, () => this.#pending.failed(jobId, 'the run stopped'));
     }
   }
@@ -344,7 +344,7 @@ export class BullMQExecutor implements Executor {
     // A failed try that BullMQ retries: delayed by its back-off, or back to wait at once.
     events.on('delayed', ({ jobId, delay }) => this.#retrying(jobId, Math.max(0, delay - Date.now())));
     events.on('waiting', ({ jobId, prev }) => {
-      if (prev === 'active') this.#retrying(jobId, 0);
+      if (prev === 'active') this.#retrying(jobId, 0, true);
     });
     events.on('duplicated', ({ jobId }) => {
       this.#existing(jobId).catch((error: unknown) => pending.take(jobId)?.reject(error));

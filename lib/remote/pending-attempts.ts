@@ -139,11 +139,14 @@ export class PendingAttempts {
    * BullMQ put a job back to run again: when its worker had reported a failure, that try failed and
    * BullMQ retries it (the job's attempts). The attempt is told, and waits for the next try's
    * start ('retried'), or takes no more retries ('refused': the failure is kept, for `failed`).
-   * Undefined when the job was not a failed try of an attempt waited for.
+   * Undefined when the job was not a failed try of an attempt waited for. `atOnce`: the job went
+   * straight back to wait, as a job retried without a back-off does, but also one whose worker was
+   * lost (a stall) or handed it back: a retry only for a stage whose back-off is 0.
    */
-  retrying(jobId: string, delayMs: number): 'retried' | 'refused' | undefined {
+  retrying(jobId: string, delayMs: number, atOnce = false): 'retried' | 'refused' | undefined {
     const pending = this.#pending.get(jobId);
     if (!pending || pending.failure === undefined) return undefined;
+    if (atOnce && pending.attempt.retry.retryDelay !== 0) return undefined;
     const error = decodeError(pending.failure);
     // The try's start may not be told yet (its worker is being read): it started before it failed.
     if (!pending.begun) pending.attempt.begin(-1, pending.failedOn);

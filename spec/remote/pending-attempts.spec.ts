@@ -77,3 +77,23 @@ test('a retry the engine refuses (the run stopped) keeps the failure: the attemp
   await expect(result).rejects.toThrow(TypeError);
   expect(told).toEqual(['begin -1 host:1', 'retried late 50']);
 });
+
+test('a job back to wait at once after a failure report is a retry only for a stage without back-off', () => {
+  // Its worker died between reporting the failure and BullMQ's move to delayed: a stall, which
+  // also puts the job back to wait; the stage's back-off says that was no retry.
+  const pending = new PendingAttempts(() => {});
+  const { attempt, told } = recordingAttempt();
+  void pending.add('job-4', attempt);
+  pending.started('job-4', 'host:1', pending.tryWaitingForStart('job-4'));
+  pending.progress('job-4', { worker: 'host:1', failure: encodeError(new Error('died after')) });
+  expect(pending.retrying('job-4', 0, true)).toBeUndefined();
+  expect(told).toEqual(['begin -1 host:1']);
+
+  const immediate = recordingAttempt();
+  const atOnce: Attempt = { ...immediate.attempt, retry: { ...immediate.attempt.retry, retryDelay: 0 } };
+  void pending.add('job-5', atOnce);
+  pending.started('job-5', 'host:1', pending.tryWaitingForStart('job-5'));
+  pending.progress('job-5', { worker: 'host:1', failure: encodeError(new Error('again')) });
+  expect(pending.retrying('job-5', 0, true)).toBe('retried');
+  expect(immediate.told).toEqual(['begin -1 host:1', 'retried again 0']);
+});

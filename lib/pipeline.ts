@@ -159,7 +159,7 @@ export class Pipeline {
             ...(options.queue ? { queue: options.queue } : {}),
           })
         : new WorkerThreadExecutor(settings.cores, workerStageCount(graph, settings.thread));
-    const store = runStore(options, settings);
+    const store = recordStoreOf(options);
     const recorder =
       store &&
       new RunRecorder({
@@ -289,14 +289,17 @@ function workerStageCount(graph: Graph, thread: Thread | undefined): number {
   return count;
 }
 
-// Redis keeps the record when the run is on Redis (its ctx.store, or its executor) and no
-// directory was named; storeDir: false keeps none.
-function runStore(options: RunOptions, settings: Settings): RunStore | undefined {
-  if (settings.storeDir === false) return undefined;
-  const { store } = options;
+/**
+ * The store `run(options)` keeps its record in: none with `storeDir: false`; Redis when the run is
+ * on Redis (`store: { redis, prefix }`, or the bullmq executor's `redis`) and names no `storeDir`;
+ * files in `storeDir` (`.tsdags`) otherwise. The CLI checks `--run-id` and `--resume` there.
+ */
+export function recordStoreOf(options: RunOptions): RunStore | undefined {
+  const { storeDir, store } = options;
+  if (storeDir === false) return undefined;
   const onRedis = typeof store === 'object' && store !== null;
-  const redis = onRedis ? store.redis : settings.executor === 'bullmq' ? options.redis : undefined;
-  if (redis === undefined || options.storeDir !== undefined) return new FileRunStore(settings.storeDir);
+  const redis = onRedis ? store.redis : options.executor === 'bullmq' ? options.redis : undefined;
+  if (redis === undefined || storeDir !== undefined) return new FileRunStore(storeDir ?? '.tsdags');
   return new RedisRunStore(redis, onRedis && store.prefix !== undefined ? { prefix: store.prefix } : {});
 }
 

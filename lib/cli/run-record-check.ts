@@ -1,22 +1,8 @@
 import { TsdagsError } from '../errors.js';
-import type { RunOptions } from '../pipeline.js';
+import { recordStoreOf, type RunOptions } from '../pipeline.js';
 import { FileRunStore } from '../store/file-run-store.js';
 import { RedisRunStore } from '../store/redis-run-store.js';
 import type { RunStore } from '../store/run-store.js';
-
-/**
- * The store `pipeline.run(options)` keeps the run's record in, picked as lib/pipeline.ts picks it:
- * none with `storeDir: false`; Redis when the run is on Redis (`store: { redis, prefix }`, or the
- * bullmq executor's `redis`) and names no `storeDir`; files in `storeDir` (`.tsdags`) otherwise.
- */
-export function recordStoreOf(options: RunOptions): RunStore | undefined {
-  const { storeDir, store } = options;
-  if (storeDir === false) return undefined;
-  const onRedis = typeof store === 'object' && store !== null;
-  const redis = onRedis ? store.redis : options.executor === 'bullmq' ? options.redis : undefined;
-  if (redis === undefined || storeDir !== undefined) return new FileRunStore(storeDir ?? '.tsdags');
-  return new RedisRunStore(redis, onRedis && store.prefix !== undefined ? { prefix: store.prefix } : {});
-}
 
 /**
  * Checks `--run-id` and `--resume <runId>` against the store the run's record goes to (a directory

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { InvalidStoreKeyError } from './store-errors.js';
 
 // Run ids are what newRunId() makes, or names a user picked: letters, digits, '_' and '-'.
@@ -37,5 +37,5 @@ export function checkKey(key: unknown): string {
 
 /** A hex SHA-256 of text or bytes: file names for keys and stage names, cache keys, fingerprints. */
 export function sha256(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
+  return hash('sha256', data, 'hex');
 }

@@ -113,5 +113,5 @@ function cutOffNote(stored: StoredRun, stages: readonly StoredStage[]): string {
   const { meta, lines } = stored;
   const ends = `The record ends ${formatDuration(recordEnd(meta, lines) - meta.startedAt)} into the run`;
   if (!stages.some((s) => s.status === 'pending')) return `${ends}.`;
-  return `${ends}, with its last stage end: a stage that started after it, or whose start was not written yet, shows as pending.`;
+  return `${ends}: a stage that started after that, or whose start was not written yet, shows as pending.`;
 }

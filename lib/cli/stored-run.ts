@@ -91,9 +91,9 @@ export function storedStages(meta: RunMeta, lines: readonly RecordLine[]): Store
 }
 
 /**
- * When the record of a run with no end recorded stops: the time of its latest line. Its last lines
- * are its latest stage end: a stage's end is written (and flushed) before it is announced, while a
- * start waits in memory for the next end; so a stage started after that time, or whose start was
+ * When the record of a run with no end recorded stops: the time of its latest line. A stage's end
+ * is written (and flushed) before it is announced, while a start waits in memory for the next end,
+ * or a quarter of a second; so a stage started in the record's last moments, or whose start was
  * announced late (a worker stage's thread stamps it, read with another's end or a look every 50
  * ms), has no start in the record.
  */

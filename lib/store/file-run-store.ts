@@ -209,12 +209,7 @@ export class RunLogWriter implements RunLog {
     return this.dir;
   }
 
-  append(line: RecordLine): void {
-    this.appendText(JSON.stringify(line));
-  }
-
-  /** Appends a line given as its JSON text (one line: JSON.stringify never writes a newline). */
-  appendText(json: string): void {
+  append(json: string): void {
     this.#pending += `${json}\n`;
   }
 

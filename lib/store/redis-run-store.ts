@@ -4,7 +4,7 @@ import { checkRunId, sha256 } from './keys.js';
 import { byStart, isRunMeta, notRunMeta, parseLine, storedValue, summaryOf } from './record-reading.js';
 import { RedisReplyError, RedisSyncClient } from './redis-sync-client.js';
 import type { RedisCommand } from './redis-sync-protocol.js';
-import type { RecordLine, RunMeta, RunSummary } from './run-record.js';
+import type { RunMeta, RunSummary } from './run-record.js';
 import type { RunLog, RunStore, StoredRun } from './run-store.js';
 import { InvalidStoreKeyError, RunNotFoundError, StoreCorruptError } from './store-errors.js';
 
@@ -252,8 +252,8 @@ class RedisRunLog implements RunLog {
     this.location = `Redis at ${store.address} (key "${key}")`;
   }
 
-  append(line: RecordLine): void {
-    this.#pending.push(JSON.stringify(line));
+  append(json: string): void {
+    this.#pending.push(json);
   }
 
   flush(): void {

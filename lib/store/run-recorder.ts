@@ -10,20 +10,8 @@ import type { RunLog, RunStore } from './run-store.js';
 
 // Results up to this size sit inline in their event line; larger ones get a file of their own.
 const inlineLimit = 16 * 1024;
-
-/**
- * A log that takes lines as JSON text (the file log, RunLogWriter, does): the recorder writes the
- * lines of ready, start and done events itself, several times cheaper than a JSON.stringify of each.
- * A log that takes RecordLine objects (Redis, where a round trip per flush dwarfs it) gets each line
- * parsed back.
- */
-interface TextLog extends RunLog {
-  appendText(json: string): void;
-}
-
-function takesText(log: RunLog): log is TextLog {
-  return typeof (log as Partial<TextLog>).appendText === 'function';
-}
+// How long a start line may wait for the next write (see #flushSoon).
+const startsFlushMs = 250;
 
 interface ResumePlan {
   readonly restored: Map<number, unknown>;
@@ -53,10 +41,10 @@ export class RunRecorder implements Recorder {
   readonly resume: ResumeInfo | undefined;
   readonly #options: RecorderOptions;
   readonly #writer: RunLog;
-  readonly #append: (json: string) => void;
   readonly #fingerprints: (string | undefined)[];
   readonly #cacheKeys = new Map<number, string>();
   #state: RunState | undefined;
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: RecorderOptions) {
     this.#options = options;
@@ -76,10 +64,6 @@ export class RunRecorder implements Recorder {
     }
     this.restored = plan?.restored ?? new Map();
     this.resume = plan?.info;
-    const writer = this.#writer;
-    this.#append = takesText(writer)
-      ? (json) => writer.appendText(json)
-      : (json) => writer.append(JSON.parse(json) as RecordLine);
   }
 
   #begin(resumedFrom: string | undefined): RunLog {
@@ -151,34 +135,53 @@ export class RunRecorder implements Recorder {
     const writer = this.#writer;
     switch (event.type) {
       case 'stage:ready':
-        this.#append(readyLine(event));
+        writer.append(readyLine(event));
         return;
       case 'stage:start':
-        this.#append(startLine(event));
+        writer.append(startLine(event));
+        this.#flushSoon();
         return;
       case 'stage:done': {
         const value = this.#state!.values[i!];
         const cached = this.#cacheKeys.get(i!);
         if (cached !== undefined && !event.cached) this.#writeCache(cached, event.stage, value);
-        this.#append(doneLine(event, this.#fingerprint(i!), this.#resultJson(event.stage, value)));
+        writer.append(doneLine(event, this.#fingerprint(i!), this.#resultJson(event.stage, value)));
         writer.flush();
         return;
       }
       case 'stage:error':
       case 'stage:retry':
-        this.#append(JSON.stringify({ ...event, error: errorJson(event.error) }));
+        writer.append(JSON.stringify({ ...event, error: errorJson(event.error) }));
         writer.flush();
         return;
       case 'run:done':
-        this.#append(JSON.stringify(event));
+        writer.append(JSON.stringify(event));
         writer.flush();
         return;
       default:
-        this.#append(JSON.stringify(event));
+        writer.append(JSON.stringify(event));
     }
   }
 
+  // Ready and start lines wait for the next line that must be on disk before it is announced (an
+  // end): one write for many lines. A stage that runs long is still in the record as started
+  // within startsFlushMs, for `tsdags show` of a run that was killed.
+  #flushSoon(): void {
+    if (this.#flushTimer !== undefined) return;
+    this.#flushTimer = setTimeout(() => {
+      this.#flushTimer = undefined;
+      try {
+        this.#writer.flush();
+      } catch {
+        // The next end's flush meets the same failure, and fails the run with it.
+      }
+    }, startsFlushMs);
+    this.#flushTimer.unref();
+  }
+
   async close(error?: Error): Promise<void> {
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
     const state = this.#state;
     const counts: Record<string, number> = {};
     const durations: Record<string, number> = {};

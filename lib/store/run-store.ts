@@ -42,7 +42,8 @@ export interface RunStore {
 export interface RunLog {
   /** Where this run's record is, for messages. */
   readonly location: string;
-  append(line: RecordLine): void;
+  /** Appends one event line, as its JSON text (the recorder writes it; one line, no newline). */
+  append(json: string): void;
   /** Makes what was appended durable before it returns. */
   flush(): void;
   /** Stores a result too large to sit in its line; returns the name a `{ file }` result keeps. */

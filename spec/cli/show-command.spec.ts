@@ -139,7 +139,7 @@ describe('tsdags show of a run killed part-way', () => {
     expect(lines).toContainEqual(expect.stringMatching(/^ +tail +pending +0 +-$/));
     expect(lines).toContainEqual(expect.stringMatching(/^ +last +pending +0 +-$/));
     expect(lines.at(-1)).toMatch(
-      /^The record ends \S+ into the run, with its last stage end: a stage that started after it, or whose start was not written yet, shows as pending\.$/,
+      /^The record ends \S+ into the run: a stage that started after that, or whose start was not written yet, shows as pending\.$/,
     );
 
     const json = await tsdags(['show', 'last', '--store-dir', cutOff, '--json']);

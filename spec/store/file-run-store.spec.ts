@@ -140,6 +140,19 @@ describe('FileRunStore: the event log as it is written', () => {
     }
   }, 30_000);
 
+  test('a stage that runs long is in the record as started while it runs, with no other line to carry it', async () => {
+    // It ends once its own start line is on disk: without a write of the held lines, never.
+    const waitsForItsStart = stage({ thread: 'main' }, async function waitsForItsStart(file: string) {
+      const started = () => readFileSync(file, 'utf8').includes('"type":"stage:start"');
+      while (!started()) await new Promise((resolve) => setTimeout(resolve, 10));
+      return 'seen';
+    });
+    const runId = 'long-start';
+    const s = waitsForItsStart(eventsOf(runId));
+    const result = await new Pipeline().addStages([s]).run({ storeDir: dir.path, runId }).done;
+    expect(result.output(s)).toBe('seen');
+  });
+
   test('a log cut at any byte reads as the lines before the cut, and only a cut line is warned of', async () => {
     // Results of every kind a line keeps (JSON, V8 bytes, undefined), under a name that is not ASCII.
     const values = [[1.5, 'two'], new Date(7), undefined];

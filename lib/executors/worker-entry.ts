@@ -38,7 +38,8 @@ process.exit = ((code?: number | string | null) => {
   );
 }) as typeof process.exit;
 
-const channel = (Tinypool.workerData as { channel?: SharedArrayBuffer } | undefined)?.channel;
+const { channel, preload } =
+  (Tinypool.workerData as { channel?: SharedArrayBuffer; preload?: string } | undefined) ?? {};
 
 const loaded = new Map<string, Promise<void>>();
 // Modules whose import stopped at a pipeline's start(): stages defined below it never exist here.
@@ -65,9 +66,7 @@ function nextTurn(): Promise<void> {
 async function runInTurn(task: WorkerTask): Promise<unknown> {
   // Taken back by the main thread before its turn came (its run was cancelled): it never runs.
   if (channel && !claimTask(channel, task.ticket)) return revokedTask;
-  let loading = loaded.get(task.module);
-  if (!loading) loaded.set(task.module, (loading = load(task.module)));
-  await loading;
+  await loadOnce(task.module);
   const definition = lookup(task.module, task.name);
   if (definition === undefined) {
     return failure(
@@ -91,6 +90,12 @@ async function runInTurn(task: WorkerTask): Promise<unknown> {
   }
   // Buffers are moved to the main thread, not copied.
   return types.isArrayBuffer(result) || types.isArrayBufferView(result) ? Tinypool.move(result) : result;
+}
+
+function loadOnce(module: string): Promise<void> {
+  let loading = loaded.get(module);
+  if (!loading) loaded.set(module, (loading = load(module)));
+  return loading;
 }
 
 // Resolves when the module finished loading, or when its top level reached a pipeline's start():
@@ -129,3 +134,7 @@ function registerTypeScript(): Promise<void> {
 function failure(code: WorkerFailure['code'], detail: string): WorkerFailure {
   return { [workerFailure]: true, code, detail };
 }
+
+// The module of the run's first stage loads as the thread boots (last: load() needs the constants
+// above); a failure is its stages' to say.
+if (preload !== undefined) loadOnce(preload).catch(() => {});

@@ -1,85 +1,19 @@
-import Tinypool from 'tinypool';
+import type Tinypool from 'tinypool';
 import { InternalError, StageNotFoundError, UncloneableValueError } from '../errors.js';
 import type { ResourceLimits, Stage } from '../stage/stage.js';
 import { AttemptWithdrawn, type Attempt, type Executor } from './executor.js';
+import { begin, beginNext, end, failWith, Lane, reportStart, type LaneTask } from './worker-lane.js';
 import {
-  acknowledgeFailure,
   hasStarted,
   isClaimed,
   isRevoking,
   isWorkerFailure,
-  laneChannelBytes,
-  releaseStartWaiters,
   revokedTask,
   revokeTask,
   startStamp,
   takeDeathNote,
   whenStarted,
-  type WorkerTask,
 } from './worker-protocol.js';
-
-// The compiled worker entry. Under jest the library runs from its TypeScript sources, which a
-// worker thread cannot load; the tests build first and use the compiled entry in dist/.
-const here = import.meta.url;
-const workerEntry = here.endsWith('.ts')
-  ? new URL('../../dist/executors/worker-entry.js', here).href
-  : new URL('./worker-entry.js', here).href;
-
-/** One attempt sent to a lane's thread: running, or next in line behind the one that runs. */
-interface LaneTask {
-  readonly attempt: Attempt;
-  readonly message: Omit<WorkerTask, 'ticket' | 'slot'>;
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (error: unknown) => void;
-  readonly onAbort: () => void;
-  /** The lane, pool and channel it was last sent to, and its ticket there. */
-  lane: Lane;
-  pool: Tinypool;
-  channel: SharedArrayBuffer;
-  ticket: number;
-  slot: number;
-  begun: boolean;
-  done: boolean;
-  resent: boolean;
-  /** The thread it was sent to: another one in its pool means that one died. */
-  thread: number | undefined;
-  /** What run() returned for it: the engine reacts to it first. */
-  promise: Promise<unknown> | undefined;
-}
-
-/**
- * A one-thread tinypool pool: the engine's attempts are placed on lanes by this executor, so each
- * stage knows its thread when it starts. A lane holds the task that runs and at most one more,
- * sent ahead: the thread starts it the moment the first ends, without waiting for the main thread.
- */
-class Lane {
-  pool!: Tinypool;
-  /** Shared with the lane's thread: tickets started, claimed and revoked, and a death note (worker-protocol.ts). */
-  channel!: SharedArrayBuffer;
-  nextTicket = 1;
-  readonly tasks: LaneTask[] = [];
-  /** The promise of the last stage that ended here, and the ends not yet announced (#ended). */
-  lastEnded: Promise<unknown> | undefined;
-  endsWaiting = 0;
-
-  /** `preload`: the module its thread imports as it boots (see newPool). */
-  constructor(
-    readonly limits: ResourceLimits | undefined,
-    readonly preload: string | undefined,
-  ) {
-    this.renew();
-  }
-
-  /** A fresh thread (and pool) for the lane; the old ones are ended. */
-  renew(): void {
-    const old = this.pool;
-    const oldChannel = this.channel;
-    this.channel = new SharedArrayBuffer(laneChannelBytes);
-    this.pool = newPool(this.channel, this.limits, this.preload);
-    this.nextTicket = 1;
-    if (old) void end(old, oldChannel);
-  }
-}
 
 /**
  * Runs function stages in tinypool worker threads, one lane (a one-thread pool) per core. A
@@ -454,115 +388,12 @@ export class WorkerThreadExecutor implements Executor {
   }
 }
 
-// A stage's failure, once the engine has reacted to it (a microtask behind the rejection): then
-// the lane's thread may take up its next stage, which a run that stopped has taken back.
-function failWith(task: LaneTask, error: unknown): void {
-  task.reject(error);
-  queueMicrotask(() => acknowledgeFailure(task.channel, task.ticket));
-}
-
-function beginNext(lane: Lane): void {
-  const next = lane.tasks[0];
-  // A microtask: after the engine's reaction to the stage that ended, queued when it settled.
-  if (next && hasStarted(next.channel, next.ticket)) {
-    queueMicrotask(() => {
-      if (!next.done) begin(next);
-    });
-  }
-}
-
-function reportStart(lane: Lane): void {
-  const first = lane.tasks[0];
-  if (lane.endsWaiting === 0 && first && !first.begun && hasStarted(first.channel, first.ticket))
-    begin(first);
-}
-
-function begin(task: LaneTask): void {
-  if (task.begun) return;
-  task.begun = true;
-  // When the thread stamped its start; now, for a stage that failed before it started.
-  const at = hasStarted(task.channel, task.ticket) ? startStamp(task.channel, task.slot) : 0;
-  task.attempt.begin(task.pool.threads[0]?.threadId ?? -1, undefined, at > 0 ? at : undefined);
-}
-
 const startsPollMs = 50;
 const stealAfterMs = 1;
-
-// Ends a lane's thread; whoever still waits for a stage to start there is let go.
-async function end(pool: Tinypool, channel: SharedArrayBuffer): Promise<void> {
-  try {
-    await pool.destroy();
-  } finally {
-    releaseStartWaiters(channel);
-  }
-}
 
 function isCloneError(error: unknown): boolean {
   return (error as { name?: unknown } | null)?.name === 'DataCloneError';
 }
-
-// `preload`: a module the thread starts importing as it boots, before its first stage comes.
-function newPool(
-  channel: SharedArrayBuffer,
-  resourceLimits: ResourceLimits | undefined,
-  preload: string | undefined,
-): Tinypool {
-  const pool = new Tinypool({
-    filename: workerEntry,
-    minThreads: 1,
-    maxThreads: 1,
-    isolateWorkers: false,
-    // The stage that runs and the next one, sent ahead: the worker entry runs them in turn.
-    concurrentTasksPerWorker: 2,
-    // An idle thread waits in its event loop, not blocked in Atomics.wait: so it can import the
-    // preload module as it boots (blocked, it did so only when its first stage came, ~100 ms late).
-    useAtomics: false,
-    workerData: { channel, preload },
-    ...(workerExecArgv ? { execArgv: workerExecArgv } : {}),
-    ...(resourceLimits ? { resourceLimits } : {}),
-  });
-  // A thread that dies with no stage in flight (a timer a stage left behind threw, say) must not
-  // crash the process; the lane gets a fresh thread. Say so: the stage that left it succeeded.
-  pool.on('error', (error: unknown) => {
-    const message = (error as { message?: unknown } | null)?.message;
-    console.warn(`tsdags: a worker thread died after its stage returned: ${String(message ?? error)}`);
-  });
-  return pool;
-}
-
-// Worker threads inherit the process's flags, `--import tsx` included, which makes each thread
-// load tsx before its first stage (about 0.6 s here). The worker entry registers tsx itself, only
-// for TypeScript stage modules, so that flag is dropped. A worker refuses process-wide flags
-// (V8 options such as --expose-gc) when given explicitly, though it ignores them when inherited:
-// so the flags are passed only when tsx was found, and then only those a thread accepts.
-const threadFlag =
-  /^(--import|--require|-r|--loader|--experimental-loader|--conditions|-C|--input-type|--no-warnings|--no-deprecation|--disable-warning|--enable-source-maps|--trace-warnings|--trace-deprecation|--experimental-[a-z-]+|--no-experimental-[a-z-]+)$/;
-const takesValue =
-  /^(--import|--require|-r|--loader|--experimental-loader|--conditions|-C|--input-type|--disable-warning)$/;
-
-/** @internal The flags for worker threads: undefined to inherit them, or the thread-safe ones without tsx. */
-export function withoutTsxLoader(flags: readonly string[]): string[] | undefined {
-  // `tsx`, `tsx/esm`, or the paths the tsx command passes (…/node_modules/tsx/dist/loader.mjs).
-  const isTsx = (value: string | undefined) =>
-    value !== undefined && (/^tsx(\/|$)/.test(value) || /[\\/]node_modules[\\/]tsx[\\/]/.test(value));
-  const out: string[] = [];
-  let dropped = false;
-  for (let k = 0; k < flags.length; k++) {
-    const flag = flags[k]!;
-    const [name, inline] = flag.split('=', 2) as [string, string | undefined];
-    const value = inline ?? (takesValue.test(name) ? flags[k + 1] : undefined);
-    if (inline === undefined && value !== undefined) k++;
-    if (!threadFlag.test(name)) continue;
-    if (/^(--import|--require|-r|--loader|--experimental-loader)$/.test(name) && isTsx(value)) {
-      dropped = true;
-      continue;
-    }
-    out.push(inline !== undefined || value === undefined ? flag : `${name}=${value}`);
-  }
-  return dropped ? out : undefined;
-}
-
-const workerExecArgv = withoutTsxLoader(process.execArgv);
 
 // Structured clone refused the stage's arguments on their way to the worker; say so, by name.
 function translate(error: unknown, stage: string, what: 'argument'): unknown {

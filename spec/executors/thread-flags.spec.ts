@@ -1,4 +1,4 @@
-import { withoutTsxLoader } from '../../lib/executors/worker-thread.js';
+import { withoutTsxLoader } from '../../lib/executors/thread-flags.js';
 
 describe('withoutTsxLoader()', () => {
   test('inherits the flags (undefined) when tsx is not among them', () => {

@@ -1,28 +1,11 @@
-import {
-  forkJoin,
-  from,
-  isObservable,
-  of,
-  mergeMap,
-  Subject,
-  throwIfEmpty,
-  type Observable,
-  type ObservableInput,
-  type Subscription,
-} from 'rxjs';
-import { CancelledError, EmptyInputError, InternalError, StageFailedError, TimeoutError } from '../errors.js';
+import { mergeMap, Subject, type Observable, type ObservableInput, type Subscription } from 'rxjs';
+import { CancelledError, InternalError, StageFailedError, TimeoutError } from '../errors.js';
 import { AttemptWithdrawn, type Executor } from '../executors/executor.js';
+import { Cores } from './cores.js';
 import type { Graph } from '../graph/graph.js';
-import {
-  Stage,
-  type KeyValueStore,
-  type StageContext,
-  type StageOptions,
-  type Thread,
-} from '../stage/stage.js';
+import type { Stage, KeyValueStore, StageContext, StageOptions, Thread } from '../stage/stage.js';
 import type { EventLog } from './event-log.js';
 import { now, type ResumeInfo, type RunEvent, type RunStatus } from './events.js';
-import { joinAll } from './join-all.js';
 import { stageRanks } from './rank.js';
 import { ReadyQueue } from './ready-queue.js';
 import type { Recorder } from './recorder.js';
@@ -32,7 +15,7 @@ import { StageBook } from './stage-book.js';
 import { argumentsOf, inputsByName } from './stage-inputs.js';
 import { isPromiseLike } from '../stage/inputs.js';
 import { StageAttempt, stageLogger, type AttemptHost } from './stage-attempt.js';
-import { StageSignal } from './stage-signal.js';
+import { StageObservables, UpstreamFailure } from './stage-observables.js';
 
 /** Settings the engine runs with, defaults filled in. */
 export interface EngineOptions {
@@ -61,19 +44,12 @@ export type StageDefaults = Pick<
   'retries' | 'retryDelay' | 'maxRetryDelay' | 'timeout' | 'cache'
 >;
 
-// What a stage's signal carries when the stage did not succeed: its children are skipped.
-class UpstreamFailure {
-  constructor(readonly stage: string) {}
-}
-
 /**
  * One run of a graph. Each stage is an RxJS observable that waits with forkJoin on its upstream
- * stages' signals; once it emits, the stage joins the ready queue, and ready stages go through one
- * mergeMap capped at `cores` into the executors (plus what an executor queues ahead itself, see
- * Executor.canQueue). The stage observables are created and subscribed
- * in topological order, so no subscription recurses up the graph (DESIGN.md, trap 1), and the
- * settling of stages is a loop over a queue, so no completion recurses down it either. What
- * happens to each stage is written down by the StageBook.
+ * stages' signals (StageObservables); once it emits, the stage joins the ready queue, and ready
+ * stages go through one mergeMap capped at `cores` into the executors (plus what an executor
+ * queues ahead itself: Cores). The settling of stages is a loop over a queue (#drain), so no
+ * completion recurses down the graph. What happens to each stage is written down by the StageBook.
  */
 export class Engine implements AttemptHost {
   readonly state: RunState;
@@ -84,29 +60,17 @@ export class Engine implements AttemptHost {
   readonly #abort = new AbortController();
   readonly #dispatch = new Subject<number>();
   readonly #ready: ReadyQueue;
-  // Each stage's executor, by index into #executors (0 main, 1 worker), and attempts in flight on each.
-  readonly #executors: Executor[];
-  readonly #executorOf: Uint8Array;
-  readonly #inFlightOn: Int32Array;
-  // In flight: at most #cap holding a core or a place an executor queues ahead, and #slots in
-  // all (the mergeMap's cap), counting attempts that wait out their executor's back-off.
-  readonly #cap: number;
-  readonly #slots: number;
+  readonly #cores: Cores;
   readonly #retryTimers = new Set<ReturnType<typeof setTimeout>>();
   readonly #onAbort = () => this.cancel(this.#options.signal?.reason);
-  // Created on demand: for a child being watched, or for run.output().
-  #signals: (StageSignal | undefined)[] | undefined;
-  // Whether a stage's forkJoin is subscribed, and whether its own outcome is settled.
-  readonly #watched: Uint8Array;
+  // The stages' forkJoins and signals, from start() to the run's end.
+  #observables: StageObservables | undefined;
+  // Whether a stage's own outcome is settled.
   readonly #isSettled: Uint8Array;
-  // Values of Observable and Promise arguments, by stage.
-  #external: Map<number, unknown[]> | undefined;
-  #subscriptions: Subscription[] = [];
+  #dispatching: Subscription | undefined;
   // Stages that finished and whose signals still have to settle, drained in order.
   #settling: number[] = [];
   #settled = 0;
-  #inFlight = 0;
-  #backingOff = 0;
   #draining = false;
   #subscribed = false;
   #stopped = false;
@@ -123,19 +87,9 @@ export class Engine implements AttemptHost {
     this.#log = log;
     this.#book = new StageBook(graph, (event, i) => this.#emit(event, i));
     this.state = this.#book.state;
-    this.#watched = new Uint8Array(graph.stages.length);
     this.#isSettled = new Uint8Array(graph.stages.length);
     this.#ready = new ReadyQueue(graph.stages.length, stageRanks(graph, options.durations));
-    this.#executors = [options.executors.main, options.executors.worker];
-    this.#executorOf = new Uint8Array(graph.stages.length);
-    for (let i = 0; i < graph.stages.length; i++) {
-      if ((graph.stages[i]!.options.thread ?? options.thread ?? 'worker') === 'worker')
-        this.#executorOf[i] = 1;
-    }
-    this.#inFlightOn = new Int32Array(this.#executors.length);
-    this.#cap = options.cores + Math.max(0, ...this.#executors.map((e) => e.queueAhead ?? 0));
-    // Up to `cores` attempts may wait out a back-off without holding a core; more hold one each.
-    this.#slots = this.#cap + options.cores;
+    this.#cores = new Cores(graph, options.cores, options.executors, options.thread);
     this.done = new Promise<RunResult>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -144,7 +98,7 @@ export class Engine implements AttemptHost {
 
   /** The signal of a stage: an Observable of its result. */
   signal(index: number): Observable<unknown> | undefined {
-    return this.#signals && this.#signalOf(index);
+    return this.#observables?.signal(index);
   }
 
   start(): void {
@@ -161,13 +115,16 @@ export class Engine implements AttemptHost {
       cores,
       ...(resume ? { resume } : {}),
     });
-    this.#signals = new Array<StageSignal | undefined>(n);
-
-    this.#subscriptions.push(
-      this.#dispatch
-        .pipe(mergeMap((i) => this.#execute(i), this.#slots))
-        .subscribe({ next: (i) => this.#attemptOver(i), error: (e: unknown) => this.#fatal(e) }),
-    );
+    const observables = (this.#observables = new StageObservables(graph, this.state, this.#isSettled, {
+      ready: (i) => this.#markReady(i),
+      inputFailed: (i, error) => this.#inputFailed(i, error),
+      outsideReady: () => {
+        if (this.#subscribed) this.#drain();
+      },
+    }));
+    this.#dispatching = this.#dispatch
+      .pipe(mergeMap((i) => this.#execute(i), this.#cores.slots))
+      .subscribe({ next: (i) => this.#attemptOver(i), error: (e: unknown) => this.#fatal(e) });
     try {
       // Stages without upstream stages are watched now; the others when their first upstream
       // stage settles, so only the frontier of the graph holds subscriptions at any time (a
@@ -176,14 +133,11 @@ export class Engine implements AttemptHost {
       const restored = recorder?.restored;
       for (const i of graph.order) {
         if (restored?.has(i)) {
-          this.#watched[i] = 1;
+          observables.unwatched(i);
           this.#book.reused(i, restored.get(i));
           this.#settling.push(i);
-        } else if (
-          this.#watched[i] === 0 &&
-          (graph.parentStart[i] === graph.parentStart[i + 1] || hasOutsideInputs(graph.stages[i]!))
-        ) {
-          this.#watchInputs(i);
+        } else if (observables.watchesFirst(i)) {
+          observables.watch(i);
         }
       }
     } catch (error) {
@@ -205,50 +159,7 @@ export class Engine implements AttemptHost {
     this.#clearRetries();
     // Every attempt's signal follows this one: executors stop what runs (worker threads are terminated).
     this.#abort.abort(new CancelledError(reason));
-    if (this.#inFlight === 0) this.#finish();
-  }
-
-  // Subscribes stage i's forkJoin over its upstream signals and its Observable/Promise arguments.
-  #watchInputs(i: number): void {
-    this.#watched[i] = 1;
-    const graph = this.#graph;
-    const stage = graph.stages[i]!;
-    const sources: Observable<unknown>[] = [];
-    for (let e = graph.parentStart[i]!; e < graph.parentStart[i + 1]!; e++)
-      sources.push(this.#signalOf(graph.parents[e]!));
-    const parentCount = sources.length;
-    for (const ref of stage.refs) {
-      if (ref instanceof Stage) continue;
-      const label = `argument ${sources.length - parentCount + 1} of its Observable and Promise arguments`;
-      const source = isObservable(ref) ? ref : from(ref);
-      sources.push(source.pipe(throwIfEmpty(() => new EmptyInputError(stage.name, label))));
-    }
-    if (sources.length === 0) {
-      this.#markReady(i);
-      return;
-    }
-    const observer = {
-      next: () => this.#markReady(i),
-      error: (error: unknown) => this.#inputFailed(i, error),
-    };
-    if (parentCount === sources.length) {
-      // Not kept: it ends when its parents settle, and #finish settles every signal.
-      joinAll(sources).subscribe(observer);
-      return;
-    }
-    // Observable and Promise arguments: keep their values for the stage's arguments.
-    const parents = parentCount > 0 ? joinAll(sources.slice(0, parentCount)) : of(null);
-    this.#subscriptions.push(
-      forkJoin([parents, ...sources.slice(parentCount)]).subscribe({
-        next: (values) => {
-          (this.#external ??= new Map()).set(i, values.slice(1));
-          this.#markReady(i);
-          // An outside source can emit at any time, not only while the engine settles stages.
-          if (this.#subscribed) this.#drain();
-        },
-        error: observer.error,
-      }),
-    );
+    if (this.#cores.inFlight === 0) this.#finish();
   }
 
   #markReady(i: number): void {
@@ -283,10 +194,9 @@ export class Engine implements AttemptHost {
       for (;;) {
         if (head < settling.length) {
           this.#settle(settling[head++]!);
-        } else if (!this.#stopped && this.#ready.size > 0 && this.#mayDispatch(this.#ready.peek())) {
+        } else if (!this.#stopped && this.#ready.size > 0 && this.#cores.mayDispatch(this.#ready.peek())) {
           const i = this.#ready.pop();
-          this.#inFlight++;
-          this.#inFlightOn[this.#executorOf[i]!]!++;
+          this.#cores.dispatched(i);
           this.#dispatch.next(i);
         } else {
           break;
@@ -298,53 +208,15 @@ export class Engine implements AttemptHost {
     } finally {
       this.#draining = false;
     }
-    if (this.#settled === this.#graph.stages.length || (this.#stopped && this.#inFlight === 0))
+    if (this.#settled === this.#graph.stages.length || (this.#stopped && this.#cores.inFlight === 0))
       this.#finish();
-  }
-
-  // Below `cores` in flight, any stage goes. At `cores`, an executor that queues attempts itself
-  // may take one more, if every attempt in flight is its own: what runs stays at `cores`. An
-  // attempt waiting out its executor's back-off holds no core, as a stage waiting to retry does not.
-  #mayDispatch(i: number): boolean {
-    if (this.#inFlight >= this.#slots) return false;
-    const holding = this.#inFlight - this.#backingOff;
-    if (holding < this.#options.cores) return true;
-    const k = this.#executorOf[i]!;
-    const executor = this.#executors[k]!;
-    return (
-      executor.canQueue !== undefined &&
-      holding < this.#cap &&
-      this.#inFlightOn[k] === this.#inFlight &&
-      executor.canQueue(this.#graph.stages[i]!)
-    );
   }
 
   #settle(i: number): void {
     if (this.#isSettled[i]) throw new InternalError(`stage "${this.#graph.stages[i]!.name}" settled twice`);
     this.#settled++;
     this.#isSettled[i] = 1;
-    const signal = this.#signals![i];
-    if (signal) this.#settleSignal(signal, i);
-    const graph = this.#graph;
-    for (let e = graph.childStart[i]!; e < graph.childStart[i + 1]!; e++) {
-      const child = graph.children[e]!;
-      if (this.#watched[child] === 0) this.#watchInputs(child);
-    }
-  }
-
-  #signalOf(i: number): StageSignal {
-    const signals = this.#signals!;
-    let signal = signals[i];
-    if (!signal) {
-      signal = signals[i] = new StageSignal();
-      if (this.#isSettled[i]) this.#settleSignal(signal, i);
-    }
-    return signal;
-  }
-
-  #settleSignal(signal: StageSignal, i: number): void {
-    if (this.state.status[i] === Code.Succeeded) signal.resolve(this.state.values[i]);
-    else signal.reject(new UpstreamFailure(this.#graph.stages[i]!.name));
+    this.#observables!.settled(i);
   }
 
   // The mergeMap's project: runs one attempt (or reuses a cached result), records its outcome,
@@ -366,7 +238,7 @@ export class Engine implements AttemptHost {
           return [i];
         }
       }
-      result = this.#executors[this.#executorOf[i]!]!.run(attempt);
+      result = this.#cores.executorOf(i).run(attempt);
     } catch (error) {
       return [this.#failed(i, attempt, error)];
     }
@@ -424,7 +296,7 @@ export class Engine implements AttemptHost {
     attempt.number = ++this.state.attempts[i]!;
     // Its core is free while it waits: a ready stage may take it (after the executor's handler).
     attempt.backingOff = true;
-    this.#backingOff++;
+    this.#cores.backingOff();
     queueMicrotask(() => this.#drain());
     return true;
   }
@@ -433,7 +305,7 @@ export class Engine implements AttemptHost {
   #backOffOver(attempt: StageAttempt): boolean {
     if (!attempt.backingOff) return false;
     attempt.backingOff = false;
-    this.#backingOff--;
+    this.#cores.backOffOver();
     return true;
   }
 
@@ -452,7 +324,7 @@ export class Engine implements AttemptHost {
 
   /** @internal The arguments of function stage i, its inputs replaced by their values. */
   args(i: number, stage: Stage): unknown[] {
-    return argumentsOf(this.#graph, this.state.values, stage, this.#external?.get(i));
+    return argumentsOf(this.#graph, this.state.values, stage, this.#observables?.external(i));
   }
 
   #inputsOf(i: number): Record<string, unknown> {
@@ -505,7 +377,7 @@ export class Engine implements AttemptHost {
   #stop(): void {
     this.#stopped = true;
     this.#clearRetries();
-    for (const executor of this.#executors) executor.withdraw?.();
+    this.#cores.withdraw();
   }
 
   // Once the run is over, or stopping: no retry will start, and the run's signal is let go.
@@ -522,8 +394,7 @@ export class Engine implements AttemptHost {
 
   // The mergeMap emitted: attempt i is over and its core is free.
   #attemptOver(i: number): void {
-    this.#inFlight--;
-    this.#inFlightOn[this.#executorOf[i]!]!--;
+    this.#cores.over(i);
     // A stage waiting to retry is not settled: its timer puts it back in the ready queue; nor is
     // one withdrawn (Ready): the run's end skips it.
     const status = this.state.status[i];
@@ -542,18 +413,9 @@ export class Engine implements AttemptHost {
       if (this.#isCancelled) book.cancelled(i, 0);
       else book.skipped(i, 'the run stopped after a stage failed');
     }
-    // Late subscribers of run.output() of a stage that never ran get an error, not silence.
-    const signals = this.#signals;
-    if (signals) {
-      for (let i = 0; i < signals.length; i++) {
-        const signal = signals[i];
-        if (signal && !signal.settled) signal.reject(new UpstreamFailure(graph.stages[i]!.name));
-      }
-    }
-    for (const subscription of this.#subscriptions) subscription.unsubscribe();
-    this.#subscriptions = [];
-    this.#signals = undefined;
-    this.#external = undefined;
+    this.#dispatching?.unsubscribe();
+    this.#observables?.close();
+    this.#observables = undefined;
     const time = now();
     const failed = this.state.errors.size > 0 && this.state.status.includes(Code.Failed);
     const status: RunStatus = this.#isCancelled ? 'cancelled' : failed ? 'failed' : 'succeeded';
@@ -578,18 +440,12 @@ export class Engine implements AttemptHost {
     this.#clearRetries();
     const failure = error instanceof Error ? error : new InternalError(String(error));
     this.#abort.abort(failure);
-    for (const signal of this.#signals ?? []) if (signal && !signal.settled) signal.reject(failure);
-    for (const subscription of this.#subscriptions) subscription.unsubscribe();
+    this.#dispatching?.unsubscribe();
+    this.#observables?.close(failure);
     this.#log.close();
     void this.#options.recorder?.close(failure).catch(() => {});
     const executors = new Set(Object.values(this.#options.executors));
     void Promise.allSettled([...executors].map((executor) => executor.cancel()));
     this.#reject(failure);
   }
-}
-
-function hasOutsideInputs(stage: Stage): boolean {
-  const refs = stage.refs;
-  for (let k = 0; k < refs.length; k++) if (!(refs[k] instanceof Stage)) return true;
-  return false;
 }

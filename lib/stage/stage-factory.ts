@@ -50,6 +50,14 @@ export function stage<Args extends unknown[], Out>(
   optionsOrFn: StageOptions | ((...args: Args) => Out),
   maybeFn?: (...args: Args) => Out,
 ): StageFactory<Args, Out> {
+  if (typeof optionsOrFn === 'function' && maybeFn !== undefined) {
+    // A decorator habit (Python's @stage(retries=2)), or options after the function: refused
+    // rather than silently dropped.
+    throw new TypeError(
+      `Expected stage(fn) or stage(options, fn), got a function then ${describeValue(maybeFn)}. ` +
+        'Put the options first: stage({ retries: 2 }, function name(...) {...}).',
+    );
+  }
   const [options, fn] = typeof optionsOrFn === 'function' ? [{}, optionsOrFn] : [optionsOrFn, maybeFn];
   if (maybeFn === undefined && typeof optionsOrFn !== 'function') {
     throw new TypeError(

@@ -37,6 +37,11 @@ describe('stage()', () => {
     [() => stage(42 as never), 'Expected a function in stage(), got 42 (number).'],
     [() => stage(null as never, () => 1), 'Expected stage(options, fn) with an options object, got null.'],
     [() => stage(() => 1), 'Expected a named function in stage(), got an anonymous one.'],
+    [
+      () => (stage as (...args: unknown[]) => unknown)(function late() {}, { thread: 'main' }),
+      'Expected stage(fn) or stage(options, fn), got a function then an object (Object). ' +
+        'Put the options first',
+    ],
     [() => identity(1).named(''), 'Expected a non-empty string for .named(), got "" (string).'],
   ])('rejects bad definitions (%#)', (make, message) => {
     expect(make).toThrow(message);

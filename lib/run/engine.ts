@@ -442,6 +442,9 @@ export class Engine implements AttemptHost {
     this.#abort.abort(failure);
     this.#dispatching?.unsubscribe();
     this.#observables?.close(failure);
+    // A run.output() subscribed from now on errors with `done`, rather than wait on a signal
+    // nothing will settle.
+    this.#observables = undefined;
     this.#log.close();
     void this.#options.recorder?.close(failure).catch(() => {});
     const executors = new Set(Object.values(this.#options.executors));

@@ -1,7 +1,15 @@
-import { EMPTY, of } from 'rxjs';
+import { tmpdir } from 'node:os';
+import { EMPTY, firstValueFrom, of } from 'rxjs';
 import { Pipeline, Stage, StageNotFoundError, stage, type RunEvent, type StageContext } from 'tsdags';
 import { late } from '../fixtures/late-stage.mjs';
 import { deferred, stagesWith } from '../support/schedule.js';
+import { MainThreadExecutor } from '../../lib/executors/main-thread.js';
+import { buildGraph } from '../../lib/graph/graph.js';
+import { Engine } from '../../lib/run/engine.js';
+import { EventLog } from '../../lib/run/event-log.js';
+import type { Recorder } from '../../lib/run/recorder.js';
+import { Run } from '../../lib/run/run.js';
+import { FileKeyValueStore } from '../../lib/store/file-key-value-store.js';
 
 const noStore = { storeDir: false } as const;
 
@@ -154,5 +162,54 @@ describe('stage options are checked', () => {
   ])('run(%j)', (options, message) => {
     const p = new Pipeline().addStage(stage({ thread: 'main' }, function t5() {})());
     expect(() => p.run({ ...noStore, ...options } as never)).toThrow(message);
+  });
+});
+
+describe('a run that dies of an error outside its stages', () => {
+  // A run record that cannot be written ends the run at once (Engine #fatal): a → b, and the
+  // record refuses a's end, so b never runs.
+  function dyingRun() {
+    const step = stage({ thread: 'main' }, function step(x?: number) {
+      return (x ?? 0) + 1;
+    });
+    const a = step().named('a');
+    const b = step(a).named('b');
+    const graph = buildGraph([b]);
+    const recorder: Recorder = {
+      begin: () => {},
+      restored: new Map(),
+      caches: () => false,
+      lookup: () => undefined,
+      record: (event) => {
+        if (event.type === 'stage:done') throw new Error('the disk is full');
+      },
+      close: async () => {},
+    };
+    const log = new EventLog();
+    const main = new MainThreadExecutor();
+    const engine = new Engine(
+      graph,
+      {
+        runId: 'dying',
+        cores: 1,
+        thread: 'main',
+        onError: 'stop',
+        executors: { main, worker: main },
+        defaults: {},
+        recorder,
+        store: new FileKeyValueStore(tmpdir()),
+        durations: undefined,
+      },
+      log,
+    );
+    const run = new Run('dying', log.observable, engine.done, engine, graph);
+    engine.start();
+    return { run, a, b };
+  }
+
+  test('run.output() of a stage that never ran, subscribed after the run died, errors with its cause', async () => {
+    const { run, b } = dyingRun();
+    await expect(run.done).rejects.toThrow('the disk is full');
+    await expect(firstValueFrom(run.output(b))).rejects.toThrow('the disk is full');
   });
 });

@@ -1,4 +1,5 @@
-import { mergeMap, Subject, type Observable, type ObservableInput, type Subscription } from 'rxjs';
+import type { ObservableInput, Subscription } from 'rxjs';
+import { mergeMap, Subject, type Observable } from './rx.js';
 import { CancelledError, InternalError, StageFailedError, TimeoutError } from '../errors.js';
 import { AttemptWithdrawn, type Executor } from '../executors/executor.js';
 import { Cores } from './cores.js';

@@ -1,4 +1,4 @@
-import { forkJoin, type Observable } from 'rxjs';
+import { forkJoin, type Observable } from './rx.js';
 
 // forkJoin's inner subscribers each remove themselves from one shared array when they finish
 // (indexOf + splice), which is O(width) per input: a 100,000-wide join would be quadratic

@@ -1,4 +1,4 @@
-import { catchError, defer, from, map, NEVER, throwError, type Observable } from 'rxjs';
+import { catchError, defer, from, map, NEVER, throwError, type Observable } from './rx.js';
 import { StageSkippedError, TsdagsError } from '../errors.js';
 import type { Graph } from '../graph/graph.js';
 import type { Stage } from '../stage/stage.js';

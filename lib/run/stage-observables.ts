@@ -1,4 +1,5 @@
-import { forkJoin, from, isObservable, of, throwIfEmpty, type Observable, type Subscription } from 'rxjs';
+import type { Subscription } from 'rxjs';
+import { forkJoin, from, isObservable, of, throwIfEmpty, type Observable } from './rx.js';
 import { EmptyInputError } from '../errors.js';
 import type { Graph } from '../graph/graph.js';
 import { Stage } from '../stage/stage.js';

@@ -1,4 +1,5 @@
-import { Observable, type Subscriber, type TeardownLogic } from 'rxjs';
+import type { Subscriber, TeardownLogic } from 'rxjs';
+import { Observable } from './rx.js';
 
 /**
  * A stage's outcome as an Observable: emits the stage's result once and completes, or errors.

@@ -1,4 +1,4 @@
-import { isObservable, type Observable } from 'rxjs';
+import { isObservable, type Observable } from '../run/rx.js';
 import { Stage } from './stage.js';
 
 /** Something a stage waits for before it runs: an upstream stage, an Observable or a Promise. */

@@ -10,13 +10,21 @@ import { dirname, join } from 'node:path';
 import type * as Rx from 'rxjs';
 import { inWorker } from '../stage/registry.js';
 
-function bundled(): typeof Rx {
-  const require = createRequire(import.meta.url);
-  // Not in rxjs's exports map: reached by its path inside the package.
-  return require(join(dirname(require.resolve('rxjs/package.json')), 'dist/bundles/rxjs.umd.min.js'));
+const require = createRequire(import.meta.url);
+// Not in rxjs's exports map: reached by its path inside the package.
+const bundle = join(dirname(require.resolve('rxjs/package.json')), 'dist/bundles/rxjs.umd.min.js');
+
+/** @internal RxJS from its one-file bundle at `path`; the package when that cannot be loaded. */
+export async function bundledRx(path: string): Promise<typeof Rx> {
+  try {
+    return require(path) as typeof Rx;
+  } catch {
+    // An RxJS laid out without the bundle: slower to load, the same library.
+    return import('rxjs');
+  }
 }
 
-const rx: typeof Rx = inWorker() ? bundled() : await import('rxjs');
+const rx: typeof Rx = inWorker() ? await bundledRx(bundle) : await import('rxjs');
 
 export const {
   catchError,

@@ -1,5 +1,6 @@
-import { Observable } from 'rxjs';
+import { forkJoin, Observable } from 'rxjs';
 import { Pipeline } from 'tsdags';
+import { bundledRx } from '../../lib/run/rx.js';
 import { rxjsBuilds } from '../fixtures/rxjs-in-thread.mjs';
 
 describe('the RxJS tsdags uses', () => {
@@ -13,5 +14,10 @@ describe('the RxJS tsdags uses', () => {
     const run = new Pipeline().addStage(rxjsBuilds()).run({ storeDir: false, thread: 'main' });
     expect(run.events).toBeInstanceOf(Observable);
     await run.done;
+  });
+
+  test('bundledRx() falls back to the rxjs package when the bundle is not there', async () => {
+    const rx = await bundledRx('/nonexistent/rxjs.umd.min.js');
+    expect(rx.forkJoin).toBe(forkJoin);
   });
 });

@@ -26,7 +26,8 @@ export type {
   Thread,
 } from './stage/stage.js';
 export { Pipeline } from './pipeline.js';
-export type { PipelineOptions, RunOptions } from './pipeline.js';
+export type { PipelineOptions } from './pipeline.js';
+export type { RunOptions } from './run-options.js';
 export type { Graph } from './graph/graph.js';
 
 // Running them

@@ -2,7 +2,8 @@ import { stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TsdagsError, describeValue } from '../errors.js';
-import { Pipeline, type RunOptions } from '../pipeline.js';
+import { Pipeline } from '../pipeline.js';
+import type { RunOptions } from '../run-options.js';
 import { captureStarts } from '../stage/registry.js';
 
 const typeScript = new Set(['.ts', '.mts', '.cts', '.tsx']);

@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { CancelledError, RunFailedError, TsdagsError } from '../errors.js';
-import type { Pipeline, RunOptions } from '../pipeline.js';
+import type { Pipeline } from '../pipeline.js';
+import type { RunOptions } from '../run-options.js';
 import type { Run } from '../run/run.js';
 import type { RunResult } from '../run/run-result.js';
 import { InterruptedError } from './exit-code.js';

@@ -1,5 +1,5 @@
 import { TsdagsError } from '../errors.js';
-import type { RunOptions } from '../pipeline.js';
+import type { RunOptions } from '../run-options.js';
 import { checkRunId } from '../store/keys.js';
 import { parseQueueName, parseRedisPrefix, parseRedisUrl } from './remote-flags.js';
 

@@ -1,5 +1,5 @@
 import { TsdagsError } from '../errors.js';
-import { recordStoreOf, type RunOptions } from '../pipeline.js';
+import { recordStoreOf, type RunOptions } from '../run-options.js';
 import { FileRunStore } from '../store/file-run-store.js';
 import { RedisRunStore } from '../store/redis-run-store.js';
 import type { RunStore } from '../store/run-store.js';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pipeline, stage } from 'tsdags';
 import { checkRunRecord } from '../../lib/cli/run-record-check.js';
-import { recordStoreOf } from '../../lib/pipeline.js';
+import { recordStoreOf } from '../../lib/run-options.js';
 import { FileRunStore } from '../../lib/store/file-run-store.js';
 import { RedisRunStore } from '../../lib/store/redis-run-store.js';
 

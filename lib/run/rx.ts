@@ -10,21 +10,24 @@ import { dirname, join } from 'node:path';
 import type * as Rx from 'rxjs';
 import { inWorker } from '../stage/registry.js';
 
-const require = createRequire(import.meta.url);
-// Not in rxjs's exports map: reached by its path inside the package.
-const bundle = join(dirname(require.resolve('rxjs/package.json')), 'dist/bundles/rxjs.umd.min.js');
-
-/** @internal RxJS from its one-file bundle at `path`; the package when that cannot be loaded. */
-export async function bundledRx(path: string): Promise<typeof Rx> {
+/**
+ * @internal RxJS from its one-file bundle (at `path`, by default the one in the rxjs package);
+ * the rxjs package itself when the bundle cannot be loaded.
+ */
+export async function bundledRx(path?: string): Promise<typeof Rx> {
   try {
-    return require(path) as typeof Rx;
+    const require = createRequire(import.meta.url);
+    // Not in rxjs's exports map: reached by its path inside the package.
+    const bundle =
+      path ?? join(dirname(require.resolve('rxjs/package.json')), 'dist/bundles/rxjs.umd.min.js');
+    return require(bundle) as typeof Rx;
   } catch {
-    // An RxJS laid out without the bundle: slower to load, the same library.
+    // An RxJS laid out without the bundle, or tsdags bundled into an app: the same library.
     return import('rxjs');
   }
 }
 
-const rx: typeof Rx = inWorker() ? await bundledRx(bundle) : await import('rxjs');
+const rx: typeof Rx = inWorker() ? await bundledRx() : await import('rxjs');
 
 export const {
   catchError,

@@ -11,17 +11,25 @@ import { fan } from '../workloads.js';
 const suite = 'bullmq';
 const raw = 'raw BullMQ';
 
-/** One tsdags contender: how many worker processes, and how many jobs the run keeps in flight. */
+type Thread = 'worker' | 'main';
+
+/**
+ * One tsdags contender: how many worker processes, where they run stages, and how many jobs the
+ * run keeps in flight.
+ */
 interface Setup {
   readonly processes: number;
+  readonly thread: Thread;
   readonly cores: number;
   readonly queue: string;
 }
 
 /**
  * Per-stage overhead through remote workers: no-op `fan:n` through `pipeline.run({ executor:
- * 'bullmq' })` with one and with two `tsdags worker` processes, against n no-op jobs of raw BullMQ
- * (one `addBulk`, a Worker in this process, `waitUntilFinished`), on a private redis-server.
+ * 'bullmq' })` with one and with two `tsdags worker` processes, running stages on worker threads
+ * (their default) or on their main thread (`--thread main`, as raw BullMQ's Worker runs its
+ * processor), against n no-op jobs of raw BullMQ (one `addBulk`, a Worker in this process,
+ * `waitUntilFinished`), on a private redis-server.
  */
 export async function bullmq(ctx: BenchContext): Promise<SuiteResult> {
   const n = ctx.quick ? 500 : 1000;
@@ -34,11 +42,15 @@ export async function bullmq(ctx: BenchContext): Promise<SuiteResult> {
   const concurrency = ctx.cores;
   // `cores` as the executor's docs advise (the workers' total concurrency), and every stage at
   // once (as addBulk queues every job at once).
-  const setups: Setup[] = [1, 2].flatMap((processes) =>
-    [processes * concurrency, dag.size].map((cores) => ({ processes, cores, queue: `bench-${processes}` })),
+  const fleets = (['worker', 'main'] as const).flatMap((thread) =>
+    [1, 2].map((processes) => ({ processes, thread, queue: `bench-${processes}-${thread}` })),
   );
-  const label = ({ processes, cores }: Setup): string =>
-    `tsdags, ${processes} worker process${processes > 1 ? 'es' : ''}, cores ${cores}`;
+  const setups: Setup[] = fleets.flatMap((fleet) =>
+    [fleet.processes * concurrency, dag.size].map((cores) => ({ ...fleet, cores })),
+  );
+  const label = ({ processes, thread, cores }: Setup): string =>
+    `tsdags, ${processes} worker process${processes > 1 ? 'es' : ''} (stages on ` +
+    `${thread === 'main' ? 'their main thread' : 'worker threads'}), cores ${cores}`;
 
   const redis = await startRedis();
   const started: { stop(): Promise<void> }[] = [];
@@ -52,15 +64,10 @@ export async function bullmq(ctx: BenchContext): Promise<SuiteResult> {
     const rawRunner = await RawBullmq.start({ redis: redis.url, queue: 'bench-raw' }, concurrency);
     started.push({ stop: () => rawRunner.close() });
     const module = fileURLToPath(stagesModule);
-    const workers = new Map<number, WorkerProcesses>();
-    for (const processes of [1, 2]) {
-      const w = await startWorkers(processes, {
-        redis: redis.url,
-        queue: `bench-${processes}`,
-        concurrency,
-        module,
-      });
-      workers.set(processes, w);
+    const workers = new Map<string, WorkerProcesses>();
+    for (const { processes, thread, queue } of fleets) {
+      const w = await startWorkers(processes, { redis: redis.url, queue, concurrency, module, thread });
+      workers.set(queue, w);
       started.push(w);
     }
     const workerPids = [...workers.values()].flatMap((w) => w.pids);
@@ -75,7 +82,7 @@ export async function bullmq(ctx: BenchContext): Promise<SuiteResult> {
         run: async () => {
           const processes = await Promise.race([
             runTsdagsBullmq(dag, { redis: redis.url, queue: setup.queue }, setup.cores),
-            workers.get(setup.processes)!.lost,
+            workers.get(setup.queue)!.lost,
           ]);
           used.set(label(setup), Math.min(used.get(label(setup)) ?? Infinity, processes));
         },
@@ -134,7 +141,8 @@ export async function bullmq(ctx: BenchContext): Promise<SuiteResult> {
           `Median of ${runs} interleaved runs after one warm-up, on a private redis-server (127.0.0.1) started ` +
             `for the suite. tsdags: \`pipeline.run({ executor: 'bullmq', storeDir: false, cores })\` on a fresh ` +
             `pipeline of ${dag.size} no-op stages (root, ${n}, sink), run by \`tsdags worker\` processes ` +
-            `(\`--concurrency ${concurrency}\` each, stages on worker threads) started before the runs; ` +
+            `(\`--concurrency ${concurrency}\` each; stages on worker threads, their default, or with \`--thread main\` ` +
+            'on their main thread, where raw BullMQ runs its processor) started before the runs; ' +
             // 4: jobsPerCore in lib/remote/executor-options.ts.
             "*cores*: the workers' total concurrency (what the docs advise; the run then keeps up to 4 × " +
             `cores jobs in Redis, running or waiting) or every stage. Raw BullMQ: ${n} no-op jobs with one ` +

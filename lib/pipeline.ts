@@ -4,6 +4,7 @@ import { buildGraph, type Graph } from './graph/graph.js';
 import { BullMQExecutor } from './executors/bullmq.js';
 import { MainThreadExecutor } from './executors/main-thread.js';
 import { WorkerThreadExecutor } from './executors/worker-thread.js';
+import { threadOf } from './run/cores.js';
 import { Engine } from './run/engine.js';
 import { EventLog } from './run/event-log.js';
 import { Run } from './run/run.js';
@@ -167,7 +168,7 @@ export class Pipeline {
 
 function workerStageCount(graph: Graph, thread: Thread | undefined): number {
   let count = 0;
-  for (const stage of graph.stages) if ((stage.options.thread ?? thread ?? 'worker') === 'worker') count++;
+  for (const stage of graph.stages) if (threadOf(stage, thread) === 'worker') count++;
   return count;
 }
 

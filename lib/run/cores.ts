@@ -30,7 +30,7 @@ export class Cores {
     this.#executors = [executors.main, executors.worker];
     this.#executorOf = new Uint8Array(graph.stages.length);
     for (let i = 0; i < graph.stages.length; i++) {
-      if ((graph.stages[i]!.options.thread ?? thread ?? 'worker') === 'worker') this.#executorOf[i] = 1;
+      if (threadOf(graph.stages[i]!, thread) === 'worker') this.#executorOf[i] = 1;
     }
     this.#inFlightOn = new Int32Array(this.#executors.length);
     this.#cap = cores + Math.max(0, ...this.#executors.map((e) => e.queueAhead ?? 0));
@@ -87,4 +87,9 @@ export class Cores {
   withdraw(): void {
     for (const executor of this.#executors) executor.withdraw?.();
   }
+}
+
+/** Where a stage runs: its own `thread` option, else the run's, else a worker thread. */
+export function threadOf(stage: Stage, runThread: Thread | undefined): Thread {
+  return stage.options.thread ?? runThread ?? 'worker';
 }

@@ -5,16 +5,20 @@
  * registry marks this thread as a worker, so `run()` and `start()` there are inert.
  */
 import { types } from 'node:util';
-import Tinypool from 'tinypool';
+import Tinypool, { kTransferable, kValue } from 'tinypool';
 import { enterWorker, lookup } from '../stage/registry.js';
 import {
+  batchError,
   claimTask,
+  isBatchError,
   failureAcknowledged,
   isWorkerFailure,
   revokedTask,
   signalStarted,
+  stampEnd,
   workerFailure,
   writeDeathNote,
+  type WorkerBatch,
   type WorkerFailure,
   type WorkerTask,
 } from './worker-protocol.js';
@@ -49,14 +53,51 @@ const stoppedAtStart = new Set<string>();
 // async stage awaits, and waits for its turn here.
 let turn: Promise<unknown> = Promise.resolve();
 
-export default function runStage(task: WorkerTask): Promise<unknown> {
-  const mine = turn.then(() => runInTurn(task));
+export default function runTasks(message: WorkerTask | WorkerBatch): Promise<unknown> {
+  return 'batch' in message ? runBatch(message.batch) : runStage(message);
+}
+
+function runStage(task: WorkerTask): Promise<unknown> {
+  const mine = turn.then(() => runInTurn(task)).then(movable);
   // The next task is claimed a macrotask later: after tinypool posted this one's answer, or after
   // the process.nextTick in which a result structured clone refused ends the thread. After a
   // failure, only once the main thread has handled it (a run that stops takes the next one back).
-  const failed = () => nextTurn().then(() => channel && failureAcknowledged(channel, task.ticket));
+  const failed = () => afterFailure(task.ticket);
   turn = mine.then((result) => (isWorkerFailure(result) ? failed() : nextTurn()), failed);
   return mine;
+}
+
+// Short stages sent together: they run back to back, and answer together, one outcome each. A
+// failure ends the batch: the tasks after it are not claimed (revokedTask), so the main side sees
+// the failure before any of them starts, as it would one by one.
+function runBatch(tasks: WorkerTask[]): Promise<unknown> {
+  let failedTicket = 0;
+  const mine = turn.then(async () => {
+    const outcomes: unknown[] = [];
+    const buffers = new Set<ArrayBuffer>();
+    for (const task of tasks) {
+      if (failedTicket !== 0) {
+        outcomes.push(revokedTask);
+        continue;
+      }
+      let outcome: unknown;
+      try {
+        outcome = cloneable(await runInTurn(task), buffers);
+      } catch (error) {
+        outcome = cloneable({ [batchError]: error }, buffers);
+      }
+      if (isWorkerFailure(outcome) || isBatchError(outcome)) failedTicket = task.ticket;
+      outcomes.push(outcome);
+    }
+    if (buffers.size === 0) return outcomes;
+    return Tinypool.move({ [kTransferable]: [...buffers], [kValue]: outcomes });
+  });
+  turn = mine.then(() => (failedTicket === 0 ? nextTurn() : afterFailure(failedTicket)));
+  return mine;
+}
+
+function afterFailure(ticket: number): Promise<void> {
+  return nextTurn().then(() => channel && failureAcknowledged(channel, ticket));
 }
 
 function nextTurn(): Promise<void> {
@@ -81,15 +122,39 @@ async function runInTurn(task: WorkerTask): Promise<unknown> {
     return failure('STAGE_NOT_FOUND', `its module defines more than one stage() named "${task.name}"`);
   }
   stagesRunning++;
-  if (channel) signalStarted(channel, task.ticket, task.slot);
-  let result: unknown;
+  if (channel) signalStarted(channel, task.ticket);
   try {
-    result = await definition.fn(...task.args);
+    return await definition.fn(...task.args);
   } finally {
     stagesRunning--;
+    if (channel) stampEnd(channel, task.ticket);
   }
-  // Buffers are moved to the main thread, not copied.
+}
+
+// Buffers are moved to the main thread, not copied.
+function movable(result: unknown): unknown {
   return types.isArrayBuffer(result) || types.isArrayBufferView(result) ? Tinypool.move(result) : result;
+}
+
+// One outcome of a batch: one that structured clone refuses would fail the whole answer (and end
+// the thread, as a lone task's does), so it fails its own stage here instead. Buffers are moved.
+function cloneable(outcome: unknown, buffers: Set<ArrayBuffer>): unknown {
+  const type = typeof outcome;
+  if (outcome === null || (type !== 'object' && type !== 'function' && type !== 'symbol')) return outcome;
+  if (types.isArrayBuffer(outcome)) {
+    buffers.add(outcome);
+    return outcome;
+  }
+  if (types.isArrayBufferView(outcome)) {
+    if (types.isArrayBuffer(outcome.buffer)) buffers.add(outcome.buffer);
+    return outcome;
+  }
+  try {
+    structuredClone(outcome);
+    return outcome;
+  } catch (error) {
+    return failure('UNCLONEABLE_VALUE', String((error as { message?: unknown } | null)?.message ?? error));
+  }
 }
 
 function loadOnce(module: string): Promise<void> {

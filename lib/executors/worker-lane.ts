@@ -26,7 +26,9 @@ const workerEntry = here.endsWith('.ts')
 /** One attempt sent to a lane's thread: running, or next in line behind the one that runs. */
 export interface LaneTask {
   readonly attempt: Attempt;
-  readonly message: Omit<WorkerTask, 'ticket' | 'slot'>;
+  readonly message: Omit<WorkerTask, 'ticket'>;
+  /** A short stage (worker-thread.ts): it may be sent in a batch, and wait behind other short ones. */
+  readonly short: boolean;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
   readonly onAbort: () => void;
@@ -35,8 +37,9 @@ export interface LaneTask {
   pool: Tinypool;
   channel: SharedArrayBuffer;
   ticket: number;
-  slot: number;
   begun: boolean;
+  /** Sent alone from now on: a batch it was in could not be sent (an argument structured clone refuses). */
+  alone: boolean;
   done: boolean;
   resent: boolean;
   /** The thread it was sent to: another one in its pool means that one died. */
@@ -47,8 +50,10 @@ export interface LaneTask {
 
 /**
  * A one-thread tinypool pool: the engine's attempts are placed on lanes by the executor, so each
- * stage knows its thread when it starts. A lane holds the task that runs and at most one more,
- * sent ahead: the thread starts it the moment the first ends, without waiting for the main thread.
+ * stage knows its thread when it starts. A lane holds the task that runs and those sent ahead of
+ * it: the thread starts each the moment the one before ends, without waiting for the main thread.
+ * At most two messages are out to the thread; the tasks given to the lane meanwhile wait in its
+ * outbox and go together, as the next message.
  */
 export class Lane {
   pool!: Tinypool;
@@ -56,6 +61,11 @@ export class Lane {
   channel!: SharedArrayBuffer;
   nextTicket = 1;
   readonly tasks: LaneTask[] = [];
+  /** Tasks with a ticket, not sent yet (the executor's #flush). */
+  outbox: LaneTask[] = [];
+  /** Messages sent to the thread and not answered yet. */
+  messages = 0;
+  flushQueued = false;
   /** The promise of the last stage that ended here, and the ends not yet announced (the executor's #ended). */
   lastEnded: Promise<unknown> | undefined;
   endsWaiting = 0;
@@ -75,6 +85,8 @@ export class Lane {
     this.channel = new SharedArrayBuffer(laneChannelBytes);
     this.pool = newPool(this.channel, this.limits, this.preload);
     this.nextTicket = 1;
+    this.outbox = [];
+    this.messages = 0;
     if (old) void end(old, oldChannel);
   }
 }
@@ -86,7 +98,12 @@ export function failWith(task: LaneTask, error: unknown): void {
   queueMicrotask(() => acknowledgeFailure(task.channel, task.ticket));
 }
 
-export function beginNext(lane: Lane): void {
+// After `task`'s end: the stage next on its lane says it started, if it did. Unless a later end
+// on the lane waits to be announced (a batch's answer settles its tasks at once): that end's turn
+// comes first, and its own announcement says its stage started (worker-thread.ts #ended).
+export function beginNext(task: LaneTask): void {
+  const lane = task.lane;
+  if (lane.endsWaiting > 0 && lane.lastEnded !== task.promise) return;
   const next = lane.tasks[0];
   // A microtask: after the engine's reaction to the stage that ended, queued when it settled.
   if (next && hasStarted(next.channel, next.ticket)) {
@@ -106,7 +123,7 @@ export function begin(task: LaneTask): void {
   if (task.begun) return;
   task.begun = true;
   // When the thread stamped its start; now, for a stage that failed before it started.
-  const at = hasStarted(task.channel, task.ticket) ? startStamp(task.channel, task.slot) : 0;
+  const at = hasStarted(task.channel, task.ticket) ? startStamp(task.channel, task.ticket) : 0;
   task.attempt.begin(task.pool.threads[0]?.threadId ?? -1, undefined, at > 0 ? at : undefined);
 }
 
@@ -130,7 +147,7 @@ function newPool(
     minThreads: 1,
     maxThreads: 1,
     isolateWorkers: false,
-    // The stage that runs and the next one, sent ahead: the worker entry runs them in turn.
+    // The message that runs and the next one, sent ahead: the worker entry runs them in turn.
     concurrentTasksPerWorker: 2,
     // An idle thread waits in its event loop, not blocked in Atomics.wait: so it can import the
     // preload module as it boots (blocked, it did so only when its first stage came, ~100 ms late).

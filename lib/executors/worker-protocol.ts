@@ -6,8 +6,26 @@ export interface WorkerTask {
   readonly args: unknown[];
   /** Its number on the lane, counting from 1: tasks are claimed and started in this order. */
   readonly ticket: number;
-  /** Where its thread stamps its start: 0 or 1, the slot no other task on the lane holds. */
-  readonly slot: number;
+}
+
+/**
+ * Several short stages sent to a lane in one message: the thread runs them in turn and answers
+ * with one outcome per task, in order (BatchOutcome). A batch stops at its first failure; the
+ * tasks after it answer `revokedTask` unclaimed, for the main side to send again.
+ */
+export interface WorkerBatch {
+  readonly batch: WorkerTask[];
+}
+
+/** A stage's error in a batch's answer (alone, a stage's error rejects its task). */
+export interface BatchError {
+  readonly [batchError]: unknown;
+}
+
+export const batchError = '__tsdagsBatchError';
+
+export function isBatchError(value: unknown): value is BatchError {
+  return typeof value === 'object' && value !== null && batchError in value;
 }
 
 /** A failure the worker entry diagnosed itself; errors thrown by stages cross as they are. */
@@ -28,37 +46,48 @@ export function isWorkerFailure(value: unknown): value is WorkerFailure {
 
 /**
  * What a lane's main side and its worker thread tell each other through shared memory, without a
- * message. A lane holds at most two tasks: the one running and the next, already sent, so the
- * thread starts it the moment the first ends, with no round trip through the main thread.
+ * message. A lane holds the task that runs and those sent ahead of it, so its thread starts each
+ * the moment the one before ends, with no round trip through the main thread.
  *
  * - Int32 0 (started): the ticket of the last task whose stage code started, after its module was
  *   imported, so `stage:start` and timeouts count the stage, not the thread's start-up; the
  *   worker notifies it, for timed stages whose clock starts then;
- * - Float64 at byte 24 and 32: when the lane's two tasks started, one slot each (ms since the
- *   epoch): the main thread learns of an untimed stage's start without being woken for it;
  * - Int32 1 (note): a death note's length. A result that structured clone refuses kills the thread
  *   inside tinypool (after our code returned), and the error that reaches the main thread is an
- *   empty object; the dying worker writes why in the bytes after the cells first (UTF-8);
+ *   empty object; the dying worker writes why in the note bytes first (UTF-8);
  * - Int32 2 (claimed): the ticket of the last task the worker took up (its turn came);
- * - Int32 3 (revoked): a ticket the main side took back before the worker claimed it;
- * - Int32 4 (acknowledged): the last failed ticket the main side has handled. After a failure the
- *   worker claims nothing until then, so a run that stops on it can take back the stage next in
- *   line before it starts;
+ * - Int32 3 (acknowledged): the last failed ticket the main side has handled. After a failure the
+ *   worker claims nothing until then, so a run that stops on it can take back the stages next in
+ *   line before they start;
+ * - a ring of `ring` places, one per ticket modulo `ring`: an Int32 revoked cell (the ticket the
+ *   main side took back before the worker claimed it) and two Float64 stamps (when the stage
+ *   started and ended, ms since the epoch): the main side learns of an untimed stage's start and
+ *   length without being woken for them. Two tickets of a lane share a place only if they are
+ *   `ring` apart; the executor keeps the tickets a lane has live closer than that (ticketsAhead).
  *
  * Claim and revoke are a Dekker pair on sequentially consistent atomics: each side writes its own
  * cell, then reads the other's, so at least one of them sees the other (revokeTask).
  */
-export const laneChannelBytes = 1024;
+export const ring = 64;
 const started = 0;
 const note = 1;
 const claimed = 2;
-const revoked = 3;
-const acknowledged = 4;
-const stampOffset = 24;
-const noteOffset = 40;
+const acknowledged = 3;
+const revokedOffset = 16;
+const stampOffset = revokedOffset + 4 * ring;
+const noteOffset = stampOffset + 16 * ring;
+export const laneChannelBytes = noteOffset + 1024;
 
 function cells(channel: SharedArrayBuffer): Int32Array {
-  return new Int32Array(channel, 0, 6);
+  return new Int32Array(channel, 0, 4);
+}
+
+function revokedCells(channel: SharedArrayBuffer): Int32Array {
+  return new Int32Array(channel, revokedOffset, ring);
+}
+
+function stamps(channel: SharedArrayBuffer): Float64Array {
+  return new Float64Array(channel, stampOffset, 2 * ring);
 }
 
 // Sets a cell and wakes whoever waits on it (reached).
@@ -89,9 +118,14 @@ export function failureAcknowledged(channel: SharedArrayBuffer, ticket: number):
   return reached(channel, acknowledged, ticket);
 }
 
-export function signalStarted(channel: SharedArrayBuffer, ticket: number, slot: number): void {
-  new Float64Array(channel, stampOffset, 2)[slot] = performance.timeOrigin + performance.now();
+export function signalStarted(channel: SharedArrayBuffer, ticket: number): void {
+  stamps(channel)[2 * (ticket % ring)] = performance.timeOrigin + performance.now();
   raise(channel, started, ticket);
+}
+
+/** The stage of `ticket` returned or threw (worker side): its end stamp. */
+export function stampEnd(channel: SharedArrayBuffer, ticket: number): void {
+  stamps(channel)[2 * (ticket % ring) + 1] = performance.timeOrigin + performance.now();
 }
 
 /** Resolves once the lane's worker has started the stage of `ticket` (or a later one). */
@@ -104,9 +138,16 @@ export function hasStarted(channel: SharedArrayBuffer, ticket: number): boolean 
   return Atomics.load(cells(channel), started) >= ticket;
 }
 
-/** When the stage stamping `slot` started, once hasStarted says it did. */
-export function startStamp(channel: SharedArrayBuffer, slot: number): number {
-  return new Float64Array(channel, stampOffset, 2)[slot]!;
+/** When the stage of `ticket` started, once hasStarted says it did. */
+export function startStamp(channel: SharedArrayBuffer, ticket: number): number {
+  return stamps(channel)[2 * (ticket % ring)]!;
+}
+
+/** How long the stage of `ticket` ran (ms), once its answer came. */
+export function runTime(channel: SharedArrayBuffer, ticket: number): number {
+  const s = stamps(channel);
+  const place = 2 * (ticket % ring);
+  return s[place + 1]! - s[place]!;
 }
 
 /** Releases every waiter of whenStarted: for a lane whose thread is gone. */
@@ -116,18 +157,11 @@ export function releaseStartWaiters(channel: SharedArrayBuffer): void {
 
 /** The worker takes up task `ticket`; false when the main side took it back first. */
 export function claimTask(channel: SharedArrayBuffer, ticket: number): boolean {
-  const c = cells(channel);
-  Atomics.store(c, claimed, ticket);
-  return Atomics.load(c, revoked) !== ticket;
-}
-
-/**
- * Whether a ticket the main side took back is still ahead of the lane's worker. The lane has one
- * `revoked` cell: until the worker has passed that ticket, no other may be revoked on the lane.
- */
-export function isRevoking(channel: SharedArrayBuffer): boolean {
-  const c = cells(channel);
-  return Atomics.load(c, revoked) > Atomics.load(c, claimed);
+  Atomics.store(cells(channel), claimed, ticket);
+  if (Atomics.load(revokedCells(channel), ticket % ring) === ticket) return false;
+  // Its place's stamps are those of the ticket `ring` before it until its own are written.
+  stamps(channel).fill(0, 2 * (ticket % ring), 2 * (ticket % ring) + 2);
+  return true;
 }
 
 /** Whether the lane's worker took up task `ticket`: it runs, or ran. */
@@ -135,14 +169,18 @@ export function isClaimed(channel: SharedArrayBuffer, ticket: number): boolean {
   return Atomics.load(cells(channel), claimed) >= ticket;
 }
 
+/** The ticket the lane's worker took up last (0 before its first). */
+export function lastClaimed(channel: SharedArrayBuffer): number {
+  return Atomics.load(cells(channel), claimed);
+}
+
 /**
  * Takes task `ticket` back before the worker claims it; false when the worker claimed it first
  * (it runs). When both sides race, the worker sees the revocation and answers `revokedTask`.
  */
 export function revokeTask(channel: SharedArrayBuffer, ticket: number): boolean {
-  const c = cells(channel);
-  Atomics.store(c, revoked, ticket);
-  return Atomics.load(c, claimed) < ticket;
+  Atomics.store(revokedCells(channel), ticket % ring, ticket);
+  return Atomics.load(cells(channel), claimed) < ticket;
 }
 
 export function writeDeathNote(channel: SharedArrayBuffer, text: string): void {

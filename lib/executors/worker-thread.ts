@@ -1,25 +1,34 @@
 import type Tinypool from 'tinypool';
 import { InternalError, StageNotFoundError, UncloneableValueError } from '../errors.js';
-import type { ResourceLimits, Stage } from '../stage/stage.js';
+import type { ResourceLimits, Stage, StageDefinition } from '../stage/stage.js';
 import { AttemptWithdrawn, type Attempt, type Executor } from './executor.js';
 import { begin, beginNext, end, failWith, Lane, reportStart, type LaneTask } from './worker-lane.js';
 import {
+  batchError,
   hasStarted,
+  isBatchError,
   isClaimed,
-  isRevoking,
   isWorkerFailure,
+  lastClaimed,
   revokedTask,
   revokeTask,
+  ring,
+  runTime,
   startStamp,
   takeDeathNote,
   whenStarted,
+  type WorkerBatch,
+  type WorkerTask,
 } from './worker-protocol.js';
 
 /**
  * Runs function stages in tinypool worker threads, one lane (a one-thread pool) per core. A
  * worker that dies (an uncaught error, out of memory) fails its stage; tinypool replaces it. The
- * engine may hand this executor one attempt per lane beyond `cores` (canQueue): it is sent ahead
- * to a busy lane and starts there as soon as that lane's stage ends, so at most `cores` run.
+ * engine may hand this executor attempts beyond `cores` (canQueue): they are sent ahead to a busy
+ * lane and start there as soon as that lane's stage ends, so at most `cores` run. A lane takes one
+ * such attempt, or up to `laneDepth` of short stages (those whose last run here took under
+ * `shortMs`), which go to the thread `batchSize` to a message: a message to a thread that sleeps
+ * costs far more than a no-op stage, so short stages share them.
  */
 export class WorkerThreadExecutor implements Executor {
   readonly #lanes: Lane[] = [];
@@ -34,6 +43,8 @@ export class WorkerThreadExecutor implements Executor {
   #preload: string | undefined;
   // Once closed (the run over, or cancelled), no task is sent again to a fresh thread.
   #closed = false;
+  // Whether each stage definition's last run here was short.
+  readonly #short = new WeakMap<StageDefinition, boolean>();
 
   /**
    * `cores` caps the lanes; the first stage starts `warm` of them at once (default 1), so the
@@ -42,16 +53,17 @@ export class WorkerThreadExecutor implements Executor {
   constructor(cores: number, warm = 1) {
     this.#cores = cores;
     this.#warm = Math.min(cores, warm);
-    this.queueAhead = cores;
+    this.queueAhead = cores * (laneDepth - 1);
   }
 
-  /** One attempt per lane, sent ahead of its turn. */
+  /** Per lane, up to laneDepth - 1 attempts sent ahead of their turn. */
   readonly queueAhead: number;
 
   canQueue(stage: Stage): boolean {
     if (stage.options.resourceLimits) return false;
     if (this.#running() < this.#cores) return false;
-    for (const lane of this.#lanes) if (lane.tasks.length === 1 && !isRevoking(lane.channel)) return true;
+    const short = this.#isShort(stage);
+    for (const lane of this.#lanes) if (hasRoom(lane, short)) return true;
     return false;
   }
 
@@ -71,7 +83,8 @@ export class WorkerThreadExecutor implements Executor {
     this.#preload ??= definition.module;
     const limits = attempt.stage.options.resourceLimits;
     // A stage with memory limits gets a thread of its own, made with them and ended after it.
-    const lane = limits ? this.#ownLane(limits) : this.#laneFor();
+    const short = this.#isShort(attempt.stage);
+    const lane = limits ? this.#ownLane(limits) : this.#laneFor(short);
     let task!: LaneTask;
     const promise = new Promise<unknown>((resolve, reject) => {
       task = {
@@ -82,22 +95,24 @@ export class WorkerThreadExecutor implements Executor {
           stage: attempt.name,
           args: attempt.args,
         },
+        // Timed stages go alone: their clock starts as they do, and a timeout ends their thread.
+        short: short && !attempt.timed,
         // Once the engine has seen this stage end, the stage behind it on its lane may say it started.
         resolve: (value) => {
           resolve(value);
-          beginNext(task.lane);
+          beginNext(task);
         },
         reject: (error) => {
           reject(error);
-          beginNext(task.lane);
+          beginNext(task);
         },
         onAbort: () => this.#aborted(task.lane, task),
         lane,
         pool: lane.pool,
         channel: lane.channel,
         ticket: 0,
-        slot: 0,
         begun: false,
+        alone: false,
         done: false,
         resent: false,
         promise: undefined,
@@ -113,23 +128,13 @@ export class WorkerThreadExecutor implements Executor {
 
   withdraw(): void {
     for (const lane of this.#lanes) {
-      const unclaimed = lane.tasks.filter((task) => !isClaimed(task.channel, task.ticket));
-      if (unclaimed.length === 0) continue;
-      const [only] = unclaimed;
-      if (unclaimed.length === 1 && !isRevoking(only!.channel) && revokeTask(only!.channel, only!.ticket)) {
-        this.#settled(lane, only!);
-        only!.reject(new AttemptWithdrawn());
-        continue;
+      // From the last: a lane left empty takes over others' waiting tasks (#settled), none of these.
+      for (let k = lane.tasks.length - 1; k >= 0; k--) {
+        const task = lane.tasks[k]!;
+        if (isClaimed(task.channel, task.ticket) || !revokeTask(task.channel, task.ticket)) continue;
+        this.#settled(lane, task);
+        task.reject(new AttemptWithdrawn());
       }
-      // More than the one take-back a lane holds: its thread is ended with them (none started).
-      if (lane.tasks.length !== unclaimed.length) continue; // one runs there: they wait their turn
-      for (const task of unclaimed) {
-        task.done = true;
-        task.attempt.signal.removeEventListener('abort', task.onAbort);
-      }
-      lane.tasks.length = 0;
-      lane.renew();
-      for (const task of unclaimed) task.reject(new AttemptWithdrawn());
     }
   }
 
@@ -143,6 +148,15 @@ export class WorkerThreadExecutor implements Executor {
     this.#startsTimer = undefined;
     const lanes = [...this.#lanes.splice(0), ...this.#own];
     this.#own.clear();
+    // What was never sent did not start: taken back.
+    for (const lane of lanes) {
+      for (const task of lane.outbox.splice(0)) {
+        if (task.done || task.lane !== lane) continue;
+        task.done = true;
+        task.attempt.signal.removeEventListener('abort', task.onAbort);
+        task.reject(new AttemptWithdrawn());
+      }
+    }
     await Promise.all(lanes.map((lane) => end(lane.pool, lane.channel)));
   }
 
@@ -153,12 +167,21 @@ export class WorkerThreadExecutor implements Executor {
     return running;
   }
 
-  // An idle lane while fewer than `cores` stages run; else a busy lane with room for one more.
-  #laneFor(): Lane {
+  // An idle lane while fewer than `cores` stages run; else the busy lane with room holding least.
+  #laneFor(short: boolean): Lane {
     const idle = this.#idleLane();
     if (idle) return idle;
-    for (const lane of this.#lanes) if (lane.tasks.length === 1 && !isRevoking(lane.channel)) return lane;
+    let best: Lane | undefined;
+    for (const lane of this.#lanes) {
+      if (hasRoom(lane, short) && (best === undefined || lane.tasks.length < best.tasks.length)) best = lane;
+    }
+    if (best) return best;
     throw new InternalError('more worker stages in flight than the worker lanes hold');
+  }
+
+  // A function stage whose last run here was short: it may wait behind other short ones.
+  #isShort(stage: Stage): boolean {
+    return stage.options.resourceLimits === undefined && this.#short.get(stage.definition) === true;
   }
 
   // Every startsPollMs while untimed stages are in flight: those that started since say so, so a
@@ -219,13 +242,8 @@ export class WorkerThreadExecutor implements Executor {
   #send(lane: Lane, task: LaneTask): void {
     const { pool, channel } = lane;
     const ticket = lane.nextTicket++;
-    // Its start stamp's slot: not the one of the other task on the lane. By ticket parity, a lane
-    // whose next task moved away would give the running one and the one after it the same slot.
-    const other = lane.tasks.find((t) => t !== task && t.channel === channel);
-    task.slot = other?.slot === 0 ? 1 : 0;
     task.lane = lane;
     task.pool = pool;
-    task.thread = pool.threads[0]?.threadId;
     task.channel = channel;
     task.ticket = ticket;
     // The stage starts when the thread calls its function (its module imported), not when it is
@@ -234,22 +252,96 @@ export class WorkerThreadExecutor implements Executor {
     // it says so after that one's end (beginNext): events never show more than cores running.
     if (task.attempt.timed) {
       void whenStarted(channel, ticket).then(() => {
-        if (task.pool === pool && lane.tasks[0] === task) begin(task);
+        if (task.pool === pool && lane.tasks[0] === task && lane.endsWaiting === 0) begin(task);
       });
     } else {
       this.#watchStarts();
     }
-    let pending: Promise<unknown>;
-    try {
-      pending = pool.run({ ...task.message, ticket, slot: task.slot });
-    } catch (error) {
-      this.#failed(lane, task, pool, error);
+    if (lane.messages < 2 && lane.outbox.length === 0 && !(task.short && !task.alone)) {
+      this.#post(lane, [task]);
       return;
     }
+    // A short stage goes with the others the engine gives the lane in this turn.
+    lane.outbox.push(task);
+    if (!lane.flushQueued && lane.messages < 2) {
+      lane.flushQueued = true;
+      queueMicrotask(() => {
+        lane.flushQueued = false;
+        this.#flush(lane);
+      });
+    }
+  }
+
+  // Sends the lane's outbox while fewer than two messages are out: short stages together, up to
+  // batchSize a message, any other alone. The rest goes when an answer comes.
+  #flush(lane: Lane): void {
+    while (lane.messages < 2 && lane.outbox.length > 0) {
+      const tasks: LaneTask[] = [];
+      while (lane.outbox.length > 0) {
+        const task = lane.outbox[0]!;
+        // Settled (withdrawn, aborted) or moved to another lane since.
+        if (task.done || task.lane !== lane || task.channel !== lane.channel) {
+          lane.outbox.shift();
+          continue;
+        }
+        const batched = task.short && !task.alone;
+        if (tasks.length > 0 && (!batched || tasks.length === batchSize)) break;
+        tasks.push(lane.outbox.shift()!);
+        if (!batched) break;
+      }
+      if (tasks.length > 0) this.#post(lane, tasks);
+    }
+  }
+
+  #post(lane: Lane, tasks: LaneTask[]): void {
+    const { pool } = lane;
+    const thread = pool.threads[0]?.threadId;
+    for (const task of tasks) task.thread = thread;
+    const [only] = tasks;
+    const message: WorkerTask | WorkerBatch =
+      tasks.length === 1
+        ? { ...only!.message, ticket: only!.ticket }
+        : { batch: tasks.map((task) => ({ ...task.message, ticket: task.ticket })) };
+    lane.messages++;
+    let pending: Promise<unknown>;
+    try {
+      pending = pool.run(message);
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    // The next message goes before this one's answers are handled: the thread is not kept waiting.
+    const answered = () => {
+      if (lane.pool !== pool) return;
+      lane.messages--;
+      this.#flush(lane);
+    };
     pending.then(
-      (result) => this.#answered(lane, task, pool, result),
-      (error: unknown) => this.#failed(lane, task, pool, error),
+      (answer) => {
+        answered();
+        if (tasks.length === 1) this.#answered(lane, only!, pool, answer);
+        else tasks.forEach((task, k) => this.#answered(lane, task, pool, (answer as unknown[])[k]));
+      },
+      (error: unknown) => {
+        answered();
+        if (tasks.length === 1) this.#failed(lane, only!, pool, error);
+        else this.#batchFailed(lane, tasks, pool, error);
+      },
     );
+  }
+
+  // A batch's message failed. Its arguments could not be sent: each goes again alone, so only the
+  // stage whose argument structured clone refuses fails. Its thread died: a task it had finished
+  // lost its answer with the thread, and runs again, as one it had not started does.
+  #batchFailed(lane: Lane, tasks: LaneTask[], pool: Tinypool, error: unknown): void {
+    if (isCloneError(error)) {
+      for (const task of tasks) {
+        if (task.pool !== pool || task.done) continue;
+        task.alone = true;
+        this.#send(lane, task);
+      }
+      return;
+    }
+    for (const task of tasks) this.#failed(lane, task, pool, error, task.ticket < lastClaimed(task.channel));
   }
 
   #answered(lane: Lane, task: LaneTask, pool: Tinypool, result: unknown): void {
@@ -261,7 +353,13 @@ export class WorkerThreadExecutor implements Executor {
       return;
     }
     this.#settled(lane, task);
+    if (isBatchError(result)) {
+      this.#ended(task, () => failWith(task, result[batchError]));
+      return;
+    }
     if (!isWorkerFailure(result)) {
+      // Its stamps are its own: the thread wrote its end before the answer.
+      this.#short.set(task.attempt.stage.definition, runTime(task.channel, task.ticket) < shortMs);
       this.#ended(task, () => task.resolve(result));
       return;
     }
@@ -273,14 +371,16 @@ export class WorkerThreadExecutor implements Executor {
     this.#ended(task, () => failWith(task, error));
   }
 
-  #failed(lane: Lane, task: LaneTask, pool: Tinypool, error: unknown): void {
+  // `lost`: the task ran to its end in a batch, and its answer went down with the thread.
+  #failed(lane: Lane, task: LaneTask, pool: Tinypool, error: unknown, lost = false): void {
     if (task.pool !== pool || task.done) return;
     // A thread that died gets a fresh pool: tinypool's replacement thread in the old one would take
     // one task at a time until its queue empties, a round trip through the main thread between
     // them. tinypool fails every task a dead thread held; one that was next in line and never
     // started goes to the fresh thread (once: a thread that dies at start-up fails it).
     if (!this.#closed && lane.pool === pool && pool.threads[0]?.threadId !== task.thread) lane.renew();
-    if (!this.#closed && !task.resent && !isClaimed(task.channel, task.ticket) && !isCloneError(error)) {
+    const started = isClaimed(task.channel, task.ticket) && !lost;
+    if (!this.#closed && !task.resent && !started && !isCloneError(error)) {
       task.resent = true;
       this.#send(lane, task);
       return;
@@ -315,21 +415,14 @@ export class WorkerThreadExecutor implements Executor {
   #aborted(lane: Lane, task: LaneTask): void {
     if (task.done) return;
     const reason = task.attempt.signal.reason;
-    // One take-back at a time per lane (isRevoking): with another pending, the thread is ended.
-    if (
-      !isRevoking(task.channel) &&
-      !isClaimed(task.channel, task.ticket) &&
-      revokeTask(task.channel, task.ticket)
-    ) {
+    if (!isClaimed(task.channel, task.ticket) && revokeTask(task.channel, task.ticket)) {
       this.#settled(lane, task);
       task.reject(reason);
       return;
     }
     const own = this.#own.has(lane); // before #settled, which ends its thread and forgets it
-    const next = lane.tasks.find((other) => other !== task);
-    // The thread already took up the stage behind this one: this one's code is over there.
-    const movedOn =
-      next !== undefined && next.channel === task.channel && isClaimed(next.channel, next.ticket);
+    // The thread already took up a stage behind this one: this one's code is over there.
+    const movedOn = lastClaimed(task.channel) > task.ticket;
     begin(task); // it ran: it started before it ends
     this.#settled(lane, task);
     task.reject(reason);
@@ -360,7 +453,12 @@ export class WorkerThreadExecutor implements Executor {
   // A lane with nothing to run, made if fewer than cores exist; undefined when none is free.
   #idleLane(): Lane | undefined {
     if (this.#running() >= this.#cores) return undefined;
-    for (const lane of this.#lanes) if (lane.tasks.length === 0) return lane;
+    for (const lane of this.#lanes) {
+      if (lane.tasks.length > 0) continue;
+      // Tickets taken back and not yet passed by its thread keep places on its ring: a fresh one.
+      if (lane.nextTicket - lastClaimed(lane.channel) >= ring - laneDepth) lane.renew();
+      return lane;
+    }
     if (this.#lanes.length >= this.#cores) return undefined;
     const lane = new Lane(undefined, this.#preload);
     this.#lanes.push(lane);
@@ -370,26 +468,43 @@ export class WorkerThreadExecutor implements Executor {
     return lane;
   }
 
-  // The stage sent ahead to a busy lane waits there until that lane's stage ends, which may be
-  // long after this lane went idle: it moves here instead, unless that stage only just started
-  // (short stages end before a move would pay for itself).
+  // The stages sent ahead to a busy lane wait there until that lane's stage ends, which may be
+  // long after this lane went idle: they move here instead, unless that stage only just started
+  // (short stages end before a move would pay for itself). Those its thread took up stay.
   #steal(idle: Lane): void {
     const time = performance.timeOrigin + performance.now();
     for (const lane of this.#lanes) {
-      const [running, waiting] = lane.tasks;
-      if (waiting === undefined || !hasStarted(running!.channel, running!.ticket)) continue;
-      if (time - startStamp(running!.channel, running!.slot) < stealAfterMs) continue;
-      if (!revokeTask(waiting.channel, waiting.ticket)) continue;
-      lane.tasks.pop();
-      idle.tasks.push(waiting);
-      this.#send(idle, waiting);
+      const running = lane.tasks[0];
+      if (lane.tasks.length < 2 || !hasStarted(running!.channel, running!.ticket)) continue;
+      if (time - startStamp(running!.channel, running!.ticket) < stealAfterMs) continue;
+      let k = lane.tasks.length;
+      while (k > 1 && revokeTask(lane.tasks[k - 1]!.channel, lane.tasks[k - 1]!.ticket)) k--;
+      if (k === lane.tasks.length) continue;
+      for (const task of lane.tasks.splice(k)) {
+        idle.tasks.push(task);
+        this.#send(idle, task);
+      }
       return;
     }
   }
 }
 
+// Whether a busy lane takes one more stage: a second one, or a short stage behind short ones, so
+// long as its tickets keep clear of those still live on its ring (worker-protocol.ts): a batch's
+// answer may be out for tasks up to laneDepth before the last one claimed.
+function hasRoom(lane: Lane, short: boolean): boolean {
+  const n = lane.tasks.length;
+  if (n === 0 || lane.nextTicket - lastClaimed(lane.channel) >= ring - laneDepth) return false;
+  return n === 1 || (short && n < laneDepth && lane.tasks.every((task) => task.short));
+}
+
 const startsPollMs = 50;
 const stealAfterMs = 1;
+/** Short stages per message, and per lane (two messages' worth). */
+const batchSize = 8;
+const laneDepth = 2 * batchSize;
+/** A stage whose last run took less than this (ms) is short. */
+const shortMs = 1;
 
 function isCloneError(error: unknown): boolean {
   return (error as { name?: unknown } | null)?.name === 'DataCloneError';

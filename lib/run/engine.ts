@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { ObservableInput, Subscription } from 'rxjs';
 import { mergeMap, Subject, type Observable } from './rx.js';
 import { CancelledError, InternalError, StageFailedError, TimeoutError } from '../errors.js';
@@ -91,6 +92,9 @@ export class Engine implements AttemptHost {
     this.#isSettled = new Uint8Array(graph.stages.length);
     this.#ready = new ReadyQueue(graph.stages.length, stageRanks(graph, options.durations));
     this.#cores = new Cores(graph, options.cores, options.executors, options.thread);
+    // Every attempt in flight may listen to the run's signal (its executor, its stage's code): as
+    // many as the run may hold at once is not a leak.
+    setMaxListeners(2 * this.#cores.slots + 10, this.#abort.signal);
     this.done = new Promise<RunResult>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;

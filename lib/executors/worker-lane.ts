@@ -65,7 +65,8 @@ export class Lane {
   outbox: LaneTask[] = [];
   /** Messages sent to the thread and not answered yet. */
   messages = 0;
-  flushQueued = false;
+  /** When the outbox goes, if it waits to (the executor's #schedule). */
+  flush: 'now' | 'soon' | undefined;
   /** The promise of the last stage that ended here, and the ends not yet announced (the executor's #ended). */
   lastEnded: Promise<unknown> | undefined;
   endsWaiting = 0;
@@ -87,6 +88,7 @@ export class Lane {
     this.nextTicket = 1;
     this.outbox = [];
     this.messages = 0;
+    this.flush = undefined;
     if (old) void end(old, oldChannel);
   }
 }

@@ -261,13 +261,23 @@ export class WorkerThreadExecutor implements Executor {
       this.#post(lane, [task]);
       return;
     }
-    // A short stage goes with the others the engine gives the lane in this turn.
     lane.outbox.push(task);
-    if (!lane.flushQueued && lane.messages < 2) {
-      lane.flushQueued = true;
-      queueMicrotask(() => {
-        lane.flushQueued = false;
-        this.#flush(lane);
+    this.#schedule(lane);
+  }
+
+  // When the lane's outbox goes. To a thread with nothing to run: once the engine's turn is over,
+  // with every stage it handed over in that turn. To a thread busy with a message: once a batch is
+  // full, or once the main thread's turn is over (setImmediate): the stages that one answer's ends
+  // make ready come from a chain of microtasks, and go together. With two out: at the next answer.
+  #schedule(lane: Lane): void {
+    if (lane.messages >= 2 || lane.outbox.length === 0 || lane.flush === 'now') return;
+    if (lane.messages === 0 || lane.outbox.length >= batchSize) {
+      lane.flush = 'now';
+      queueMicrotask(() => this.#flush(lane));
+    } else if (lane.flush === undefined) {
+      lane.flush = 'soon';
+      setImmediate(() => {
+        if (lane.flush === 'soon') this.#flush(lane);
       });
     }
   }
@@ -275,6 +285,7 @@ export class WorkerThreadExecutor implements Executor {
   // Sends the lane's outbox while fewer than two messages are out: short stages together, up to
   // batchSize a message, any other alone. The rest goes when an answer comes.
   #flush(lane: Lane): void {
+    lane.flush = undefined;
     while (lane.messages < 2 && lane.outbox.length > 0) {
       const tasks: LaneTask[] = [];
       while (lane.outbox.length > 0) {
@@ -309,11 +320,11 @@ export class WorkerThreadExecutor implements Executor {
     } catch (error) {
       pending = Promise.reject(error);
     }
-    // The next message goes before this one's answers are handled: the thread is not kept waiting.
+    // The next message is scheduled before this one's answers are handled.
     const answered = () => {
       if (lane.pool !== pool) return;
       lane.messages--;
-      this.#flush(lane);
+      this.#schedule(lane);
     };
     pending.then(
       (answer) => {
@@ -501,7 +512,7 @@ function hasRoom(lane: Lane, short: boolean): boolean {
 const startsPollMs = 50;
 const stealAfterMs = 1;
 /** Short stages per message, and per lane (two messages' worth). */
-const batchSize = 8;
+const batchSize = 16;
 const laneDepth = 2 * batchSize;
 /** A stage whose last run took less than this (ms) is short. */
 const shortMs = 1;

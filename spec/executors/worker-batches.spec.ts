@@ -1,5 +1,5 @@
 // Short stages: once a stage definition's last run was short, the worker executor takes many of
-// its stages per lane and sends them batchSize to a message. Each stage still succeeds, fails, is
+// its stages per lane and sends them up to batchSize (16) to a message. Each stage still succeeds, fails, is
 // taken back or runs again on its own.
 import Tinypool from 'tinypool';
 import { Pipeline, UncloneableValueError } from 'tsdags';
@@ -48,11 +48,11 @@ describe('worker batches: short stages share messages', () => {
 
   test('sends short stages several to a message, and answers each with its own result', async () => {
     const cell = await learnt();
-    const ks = Array.from({ length: 12 }, (_, k) => k);
+    const ks = Array.from({ length: 20 }, (_, k) => k);
     const results = await Promise.all(runAll(ks.map((k) => quick(cell, k))));
 
     expect(results.map((r) => r.k)).toEqual(ks);
-    expect(sent.sizes).toEqual([8, 4]); // one message per stage: [1, 1, ...]
+    expect(sent.sizes).toEqual([16, 4]); // one message per stage: [1, 1, ...]
     for (const k of ks) expect(Atomics.load(cell, k)).toBe(1);
   });
 

@@ -1,7 +1,7 @@
 /**
  * A worker lane: one thread of the worker executor (worker-thread.ts), the tasks placed on it, and
- * how a task on a lane says it started. The executor decides which lane a stage goes to; the lane
- * holds what is in flight there.
+ * how a task on a lane is sent and says it started. The executor decides which lane a stage goes
+ * to; the lane holds what is in flight there, and sends it: short stages several to a message.
  */
 import Tinypool from 'tinypool';
 import type { ResourceLimits } from '../stage/stage.js';
@@ -11,8 +11,11 @@ import {
   acknowledgeFailure,
   hasStarted,
   laneChannelBytes,
+  lastClaimed,
   releaseStartWaiters,
+  ring,
   startStamp,
+  type WorkerBatch,
   type WorkerTask,
 } from './worker-protocol.js';
 
@@ -22,6 +25,15 @@ const here = import.meta.url;
 const workerEntry = here.endsWith('.ts')
   ? new URL('../../dist/executors/worker-entry.js', here).href
   : new URL('./worker-entry.js', here).href;
+
+/** Where a lane's answers go: the executor's handling of each task's outcome. */
+export interface LaneAnswers {
+  answered(lane: Lane, task: LaneTask, pool: Tinypool, result: unknown): void;
+  /** A stage sent alone failed: it threw, or its thread died, or it could not be sent. */
+  failed(lane: Lane, task: LaneTask, pool: Tinypool, error: unknown): void;
+  /** A batch's message failed: its thread died, or it could not be sent. */
+  batchFailed(lane: Lane, tasks: LaneTask[], pool: Tinypool, error: unknown): void;
+}
 
 /** One attempt sent to a lane's thread: running, or next in line behind the one that runs. */
 export interface LaneTask {
@@ -75,8 +87,18 @@ export class Lane {
   constructor(
     readonly limits: ResourceLimits | undefined,
     readonly preload: string | undefined,
+    readonly answers: LaneAnswers,
   ) {
     this.renew();
+  }
+
+  /**
+   * Whether its tickets come near its ring's size (worker-protocol.ts): a batch's answer may be
+   * out for tasks up to laneDepth before the last one claimed, and tickets taken back stay live
+   * until its thread passes them. Such a lane takes no more; an idle one is renewed.
+   */
+  get crowded(): boolean {
+    return this.nextTicket - lastClaimed(this.channel) >= ring - laneDepth;
   }
 
   /** A fresh thread (and pool) for the lane; the old ones are ended. */
@@ -91,6 +113,100 @@ export class Lane {
     this.flush = undefined;
     if (old) void end(old, oldChannel);
   }
+  /**
+   * Sends a task given its ticket here: a stage that goes alone at once if fewer than two messages
+   * are out, a short one through the outbox, with others.
+   */
+  send(task: LaneTask): void {
+    if (this.messages < 2 && this.outbox.length === 0 && !(task.short && !task.alone)) {
+      this.#post([task]);
+      return;
+    }
+    this.outbox.push(task);
+    this.#schedule();
+  }
+
+  // When the lane's outbox goes. To a thread with nothing to run: once the engine's turn is over,
+  // with every stage it handed over in that turn. To a thread busy with a message: once a batch is
+  // full, or once the main thread's turn is over (setImmediate): the stages that one answer's ends
+  // make ready come from a chain of microtasks, and go together. With two out: at the next answer.
+  #schedule(): void {
+    if (this.messages >= 2 || this.outbox.length === 0 || this.flush === 'now') return;
+    if (this.messages === 0 || this.outbox.length >= batchSize) {
+      this.flush = 'now';
+      queueMicrotask(() => this.#flush());
+    } else if (this.flush === undefined) {
+      this.flush = 'soon';
+      setImmediate(() => {
+        if (this.flush === 'soon') this.#flush();
+      });
+    }
+  }
+
+  // Sends the lane's outbox while fewer than two messages are out: short stages together, up to
+  // batchSize a message, any other alone. The rest goes when an answer comes.
+  #flush(): void {
+    this.flush = undefined;
+    while (this.messages < 2 && this.outbox.length > 0) {
+      const tasks: LaneTask[] = [];
+      while (this.outbox.length > 0) {
+        const task = this.outbox[0]!;
+        // Settled (withdrawn, aborted) or moved to another lane since.
+        if (task.done || task.lane !== this || task.channel !== this.channel) {
+          this.outbox.shift();
+          continue;
+        }
+        const batched = task.short && !task.alone;
+        if (tasks.length > 0 && (!batched || tasks.length === batchSize)) break;
+        tasks.push(this.outbox.shift()!);
+        if (!batched) break;
+      }
+      if (tasks.length > 0) this.#post(tasks);
+    }
+  }
+
+  #post(tasks: LaneTask[]): void {
+    const { pool } = this;
+    const thread = pool.threads[0]?.threadId;
+    for (const task of tasks) task.thread = thread;
+    const [only] = tasks;
+    const message: WorkerTask | WorkerBatch =
+      tasks.length === 1
+        ? { ...only!.message, ticket: only!.ticket }
+        : { batch: tasks.map((task) => ({ ...task.message, ticket: task.ticket })) };
+    this.messages++;
+    let pending: Promise<unknown>;
+    try {
+      pending = pool.run(message);
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    // The next message is scheduled before this one's answers are handled.
+    const answered = () => {
+      if (this.pool !== pool) return;
+      this.messages--;
+      this.#schedule();
+    };
+    pending.then(
+      (answer) => {
+        answered();
+        if (tasks.length === 1) this.answers.answered(this, only!, pool, answer);
+        else tasks.forEach((task, k) => this.answers.answered(this, task, pool, (answer as unknown[])[k]));
+      },
+      (error: unknown) => {
+        answered();
+        if (tasks.length === 1) this.answers.failed(this, only!, pool, error);
+        else this.answers.batchFailed(this, tasks, pool, error);
+      },
+    );
+  }
+}
+
+// Whether a busy lane takes one more stage: a second one, or a short stage behind short ones.
+export function hasRoom(lane: Lane, short: boolean): boolean {
+  const n = lane.tasks.length;
+  if (n === 0 || lane.crowded) return false;
+  return n === 1 || (short && n < laneDepth && lane.tasks.every((task) => task.short));
 }
 
 // A stage's failure, once the engine has reacted to it (a microtask behind the rejection): then
@@ -168,3 +284,6 @@ function newPool(
 }
 
 const workerExecArgv = withoutTsxLoader(process.execArgv);
+/** Short stages per message, and per lane (two messages' worth). */
+const batchSize = 16;
+export const laneDepth = 2 * batchSize;

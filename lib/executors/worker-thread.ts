@@ -2,7 +2,18 @@ import type Tinypool from 'tinypool';
 import { InternalError, StageNotFoundError, UncloneableValueError } from '../errors.js';
 import type { ResourceLimits, Stage, StageDefinition } from '../stage/stage.js';
 import { AttemptWithdrawn, type Attempt, type Executor } from './executor.js';
-import { begin, beginNext, end, failWith, Lane, reportStart, type LaneTask } from './worker-lane.js';
+import {
+  begin,
+  beginNext,
+  end,
+  failWith,
+  hasRoom,
+  Lane,
+  laneDepth,
+  reportStart,
+  type LaneAnswers,
+  type LaneTask,
+} from './worker-lane.js';
 import {
   batchError,
   hasStarted,
@@ -12,13 +23,10 @@ import {
   lastClaimed,
   revokedTask,
   revokeTask,
-  ring,
   runTime,
   startStamp,
   takeDeathNote,
   whenStarted,
-  type WorkerBatch,
-  type WorkerTask,
 } from './worker-protocol.js';
 
 /**
@@ -43,6 +51,12 @@ export class WorkerThreadExecutor implements Executor {
   #preload: string | undefined;
   // Once closed (the run over, or cancelled), no task is sent again to a fresh thread.
   #closed = false;
+  // Where a lane's answers go.
+  readonly #answers: LaneAnswers = {
+    answered: (lane, task, pool, result) => this.#answered(lane, task, pool, result),
+    failed: (lane, task, pool, error) => this.#failed(lane, task, pool, error),
+    batchFailed: (lane, tasks, pool, error) => this.#batchFailed(lane, tasks, pool, error),
+  };
   // Whether each stage definition's last run here was short.
   readonly #short = new WeakMap<StageDefinition, boolean>();
 
@@ -234,7 +248,7 @@ export class WorkerThreadExecutor implements Executor {
   }
 
   #ownLane(limits: ResourceLimits): Lane {
-    const lane = new Lane(limits, this.#preload);
+    const lane = new Lane(limits, this.#preload, this.#answers);
     this.#own.add(lane);
     return lane;
   }
@@ -257,87 +271,16 @@ export class WorkerThreadExecutor implements Executor {
     } else {
       this.#watchStarts();
     }
-    if (lane.messages < 2 && lane.outbox.length === 0 && !(task.short && !task.alone)) {
-      this.#post(lane, [task]);
-      return;
-    }
-    lane.outbox.push(task);
-    this.#schedule(lane);
+    lane.send(task);
   }
 
-  // When the lane's outbox goes. To a thread with nothing to run: once the engine's turn is over,
-  // with every stage it handed over in that turn. To a thread busy with a message: once a batch is
-  // full, or once the main thread's turn is over (setImmediate): the stages that one answer's ends
-  // make ready come from a chain of microtasks, and go together. With two out: at the next answer.
-  #schedule(lane: Lane): void {
-    if (lane.messages >= 2 || lane.outbox.length === 0 || lane.flush === 'now') return;
-    if (lane.messages === 0 || lane.outbox.length >= batchSize) {
-      lane.flush = 'now';
-      queueMicrotask(() => this.#flush(lane));
-    } else if (lane.flush === undefined) {
-      lane.flush = 'soon';
-      setImmediate(() => {
-        if (lane.flush === 'soon') this.#flush(lane);
-      });
-    }
-  }
-
-  // Sends the lane's outbox while fewer than two messages are out: short stages together, up to
-  // batchSize a message, any other alone. The rest goes when an answer comes.
-  #flush(lane: Lane): void {
-    lane.flush = undefined;
-    while (lane.messages < 2 && lane.outbox.length > 0) {
-      const tasks: LaneTask[] = [];
-      while (lane.outbox.length > 0) {
-        const task = lane.outbox[0]!;
-        // Settled (withdrawn, aborted) or moved to another lane since.
-        if (task.done || task.lane !== lane || task.channel !== lane.channel) {
-          lane.outbox.shift();
-          continue;
-        }
-        const batched = task.short && !task.alone;
-        if (tasks.length > 0 && (!batched || tasks.length === batchSize)) break;
-        tasks.push(lane.outbox.shift()!);
-        if (!batched) break;
-      }
-      if (tasks.length > 0) this.#post(lane, tasks);
-    }
-  }
-
-  #post(lane: Lane, tasks: LaneTask[]): void {
-    const { pool } = lane;
-    const thread = pool.threads[0]?.threadId;
-    for (const task of tasks) task.thread = thread;
-    const [only] = tasks;
-    const message: WorkerTask | WorkerBatch =
-      tasks.length === 1
-        ? { ...only!.message, ticket: only!.ticket }
-        : { batch: tasks.map((task) => ({ ...task.message, ticket: task.ticket })) };
-    lane.messages++;
-    let pending: Promise<unknown>;
-    try {
-      pending = pool.run(message);
-    } catch (error) {
-      pending = Promise.reject(error);
-    }
-    // The next message is scheduled before this one's answers are handled.
-    const answered = () => {
-      if (lane.pool !== pool) return;
-      lane.messages--;
-      this.#schedule(lane);
-    };
-    pending.then(
-      (answer) => {
-        answered();
-        if (tasks.length === 1) this.#answered(lane, only!, pool, answer);
-        else tasks.forEach((task, k) => this.#answered(lane, task, pool, (answer as unknown[])[k]));
-      },
-      (error: unknown) => {
-        answered();
-        if (tasks.length === 1) this.#failed(lane, only!, pool, error);
-        else this.#batchFailed(lane, tasks, pool, error);
-      },
-    );
+  // A task of the lane sent again, with a new ticket: last on the lane, as its ticket is, so the
+  // lane's first task is the one its thread takes up first.
+  #resend(lane: Lane, task: LaneTask): void {
+    const k = lane.tasks.indexOf(task);
+    if (k >= 0) lane.tasks.splice(k, 1);
+    lane.tasks.push(task);
+    this.#send(lane, task);
   }
 
   // A batch's message failed. Its arguments could not be sent: each goes again alone, so only the
@@ -348,7 +291,7 @@ export class WorkerThreadExecutor implements Executor {
       for (const task of tasks) {
         if (task.pool !== pool || task.done) continue;
         task.alone = true;
-        this.#send(lane, task);
+        this.#resend(lane, task);
       }
       return;
     }
@@ -359,8 +302,9 @@ export class WorkerThreadExecutor implements Executor {
     // A task sent again to a fresh thread, or settled by its abort, ignores the old answer.
     if (task.pool !== pool || task.done) return;
     if (result === revokedTask) {
-      // The thread and a move (#steal) raced for it, and both gave way: it never ran. Again.
-      this.#send(lane, task);
+      // Never claimed: a failure before it ended its batch, or the thread and a move (#steal)
+      // raced for it and both gave way. Again.
+      this.#resend(lane, task);
       return;
     }
     this.#settled(lane, task);
@@ -393,7 +337,7 @@ export class WorkerThreadExecutor implements Executor {
     const started = isClaimed(task.channel, task.ticket) && !lost;
     if (!this.#closed && !task.resent && !started && !isCloneError(error)) {
       task.resent = true;
-      this.#send(lane, task);
+      this.#resend(lane, task);
       return;
     }
     // Sent ahead and failed before its turn (its arguments could not be sent): it says so after
@@ -439,8 +383,8 @@ export class WorkerThreadExecutor implements Executor {
     task.reject(reason);
     if (own || movedOn) return;
     lane.renew();
-    for (const waiting of lane.tasks) {
-      if (!isClaimed(waiting.channel, waiting.ticket)) this.#send(lane, waiting);
+    for (const waiting of [...lane.tasks]) {
+      if (!isClaimed(waiting.channel, waiting.ticket)) this.#resend(lane, waiting);
     }
   }
 
@@ -466,16 +410,16 @@ export class WorkerThreadExecutor implements Executor {
     if (this.#running() >= this.#cores) return undefined;
     for (const lane of this.#lanes) {
       if (lane.tasks.length > 0) continue;
-      // Tickets taken back and not yet passed by its thread keep places on its ring: a fresh one.
-      if (lane.nextTicket - lastClaimed(lane.channel) >= ring - laneDepth) lane.renew();
+      if (lane.crowded) lane.renew();
       return lane;
     }
     if (this.#lanes.length >= this.#cores) return undefined;
-    const lane = new Lane(undefined, this.#preload);
+    const lane = new Lane(undefined, this.#preload, this.#answers);
     this.#lanes.push(lane);
     // With the first stage, boot the other lanes too: their threads start while it runs.
     if (this.#lanes.length === 1)
-      while (this.#lanes.length < this.#warm) this.#lanes.push(new Lane(undefined, this.#preload));
+      while (this.#lanes.length < this.#warm)
+        this.#lanes.push(new Lane(undefined, this.#preload, this.#answers));
     return lane;
   }
 
@@ -500,20 +444,8 @@ export class WorkerThreadExecutor implements Executor {
   }
 }
 
-// Whether a busy lane takes one more stage: a second one, or a short stage behind short ones, so
-// long as its tickets keep clear of those still live on its ring (worker-protocol.ts): a batch's
-// answer may be out for tasks up to laneDepth before the last one claimed.
-function hasRoom(lane: Lane, short: boolean): boolean {
-  const n = lane.tasks.length;
-  if (n === 0 || lane.nextTicket - lastClaimed(lane.channel) >= ring - laneDepth) return false;
-  return n === 1 || (short && n < laneDepth && lane.tasks.every((task) => task.short));
-}
-
 const startsPollMs = 50;
 const stealAfterMs = 1;
-/** Short stages per message, and per lane (two messages' worth). */
-const batchSize = 16;
-const laneDepth = 2 * batchSize;
 /** A stage whose last run took less than this (ms) is short. */
 const shortMs = 1;
 

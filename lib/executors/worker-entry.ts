@@ -14,6 +14,7 @@ import {
   failureAcknowledged,
   isWorkerFailure,
   revokedTask,
+  shortMs,
   signalStarted,
   stampEnd,
   workerFailure,
@@ -69,17 +70,20 @@ function runStage(task: WorkerTask): Promise<unknown> {
 
 // Short stages sent together: they run back to back, and answer together, one outcome each. A
 // failure ends the batch: the tasks after it are not claimed (revokedTask), so the main side sees
-// the failure before any of them starts, as it would one by one.
+// the failure before any of them starts, as it would one by one. So does a stage that was not
+// short: the answers before it waited for it, those after it need not.
 function runBatch(tasks: WorkerTask[]): Promise<unknown> {
   let failedTicket = 0;
   const mine = turn.then(async () => {
     const outcomes: unknown[] = [];
     const buffers = new Set<ArrayBuffer>();
+    let over = false;
     for (const task of tasks) {
-      if (failedTicket !== 0) {
+      if (over) {
         outcomes.push(revokedTask);
         continue;
       }
+      const start = performance.now();
       let outcome: unknown;
       try {
         outcome = cloneable(await runInTurn(task), buffers);
@@ -87,6 +91,7 @@ function runBatch(tasks: WorkerTask[]): Promise<unknown> {
         outcome = cloneable({ [batchError]: error }, buffers);
       }
       if (isWorkerFailure(outcome) || isBatchError(outcome)) failedTicket = task.ticket;
+      over = failedTicket !== 0 || performance.now() - start >= shortMs;
       outcomes.push(outcome);
     }
     if (buffers.size === 0) return outcomes;

@@ -202,11 +202,12 @@ export class Lane {
   }
 }
 
-// Whether a busy lane takes one more stage: a second one, or a short stage behind short ones.
-export function hasRoom(lane: Lane, short: boolean): boolean {
+// Whether a busy lane takes one more stage: a second one, or a short stage behind short ones
+// while the lane holds fewer than its `depth` (0 for a stage that is not short).
+export function hasRoom(lane: Lane, depth: number): boolean {
   const n = lane.tasks.length;
   if (n === 0 || lane.crowded) return false;
-  return n === 1 || (short && n < laneDepth && lane.tasks.every((task) => task.short));
+  return n === 1 || (n < depth && lane.tasks.every((task) => task.short));
 }
 
 // A stage's failure, once the engine has reacted to it (a microtask behind the rejection): then

@@ -10,12 +10,18 @@ export interface WorkerTask {
 
 /**
  * Several short stages sent to a lane in one message: the thread runs them in turn and answers
- * with one outcome per task, in order (BatchOutcome). A batch stops at its first failure; the
- * tasks after it answer `revokedTask` unclaimed, for the main side to send again.
+ * with one outcome per task, in order. A batch stops at its first failure, or after a stage that
+ * was not short; the tasks after it answer `revokedTask` unclaimed, for the main side to send again.
  */
 export interface WorkerBatch {
   readonly batch: WorkerTask[];
 }
+
+/**
+ * A stage that ran this long (ms) or longer is not short: the executor stops sending its
+ * definition's stages in batches, and a batch stops after it (its answer waited long enough).
+ */
+export const shortMs = 1;
 
 /** A stage's error in a batch's answer (alone, a stage's error rejects its task). */
 export interface BatchError {

@@ -24,6 +24,7 @@ import {
   revokedTask,
   revokeTask,
   runTime,
+  shortMs,
   startStamp,
   takeDeathNote,
   whenStarted,
@@ -34,9 +35,9 @@ import {
  * worker that dies (an uncaught error, out of memory) fails its stage; tinypool replaces it. The
  * engine may hand this executor attempts beyond `cores` (canQueue): they are sent ahead to a busy
  * lane and start there as soon as that lane's stage ends, so at most `cores` run. A lane takes one
- * such attempt, or up to `laneDepth` of short stages (those whose last run here took under
- * `shortMs`), which go to the thread `batchSize` to a message: a message to a thread that sleeps
- * costs far more than a no-op stage, so short stages share them.
+ * such attempt, or more of short stages (those whose definition's recent runs here all took under
+ * `shortMs`), about `queuedMs` of their work and at most laneDepth, which go to the thread several
+ * to a message: a message to a thread that sleeps costs far more than a no-op stage.
  */
 export class WorkerThreadExecutor implements Executor {
   readonly #lanes: Lane[] = [];
@@ -57,16 +58,19 @@ export class WorkerThreadExecutor implements Executor {
     failed: (lane, task, pool, error) => this.#failed(lane, task, pool, error),
     batchFailed: (lane, tasks, pool, error) => this.#batchFailed(lane, tasks, pool, error),
   };
-  // Whether each stage definition's last run here was short.
-  readonly #short = new WeakMap<StageDefinition, boolean>();
+  // How long each stage definition's recent runs here took at most (ms), forgetting slowly.
+  readonly #recentMs = new WeakMap<StageDefinition, number>();
+  readonly #queuedMs: number;
 
   /**
    * `cores` caps the lanes; the first stage starts `warm` of them at once (default 1), so the
-   * threads boot while it runs instead of when the next stages are ready.
+   * threads boot while it runs instead of when the next stages are ready. `queuedMs`: the work of
+   * short stages a lane holds (ms): a stage that becomes ready waits about this long at most.
    */
-  constructor(cores: number, warm = 1) {
+  constructor(cores: number, warm = 1, queuedMs = 2) {
     this.#cores = cores;
     this.#warm = Math.min(cores, warm);
+    this.#queuedMs = queuedMs;
     this.queueAhead = cores * (laneDepth - 1);
   }
 
@@ -76,8 +80,8 @@ export class WorkerThreadExecutor implements Executor {
   canQueue(stage: Stage): boolean {
     if (stage.options.resourceLimits) return false;
     if (this.#running() < this.#cores) return false;
-    const short = this.#isShort(stage);
-    for (const lane of this.#lanes) if (hasRoom(lane, short)) return true;
+    const depth = this.#depthOf(stage);
+    for (const lane of this.#lanes) if (hasRoom(lane, depth)) return true;
     return false;
   }
 
@@ -97,8 +101,8 @@ export class WorkerThreadExecutor implements Executor {
     this.#preload ??= definition.module;
     const limits = attempt.stage.options.resourceLimits;
     // A stage with memory limits gets a thread of its own, made with them and ended after it.
-    const short = this.#isShort(attempt.stage);
-    const lane = limits ? this.#ownLane(limits) : this.#laneFor(short);
+    const depth = this.#depthOf(attempt.stage);
+    const lane = limits ? this.#ownLane(limits) : this.#laneFor(depth);
     let task!: LaneTask;
     const promise = new Promise<unknown>((resolve, reject) => {
       task = {
@@ -110,7 +114,7 @@ export class WorkerThreadExecutor implements Executor {
           args: attempt.args,
         },
         // Timed stages go alone: their clock starts as they do, and a timeout ends their thread.
-        short: short && !attempt.timed,
+        short: depth > 0 && !attempt.timed,
         // Once the engine has seen this stage end, the stage behind it on its lane may say it started.
         resolve: (value) => {
           resolve(value);
@@ -182,20 +186,24 @@ export class WorkerThreadExecutor implements Executor {
   }
 
   // An idle lane while fewer than `cores` stages run; else the busy lane with room holding least.
-  #laneFor(short: boolean): Lane {
+  #laneFor(depth: number): Lane {
     const idle = this.#idleLane();
     if (idle) return idle;
     let best: Lane | undefined;
     for (const lane of this.#lanes) {
-      if (hasRoom(lane, short) && (best === undefined || lane.tasks.length < best.tasks.length)) best = lane;
+      if (hasRoom(lane, depth) && (best === undefined || lane.tasks.length < best.tasks.length)) best = lane;
     }
     if (best) return best;
     throw new InternalError('more worker stages in flight than the worker lanes hold');
   }
 
-  // A function stage whose last run here was short: it may wait behind other short ones.
-  #isShort(stage: Stage): boolean {
-    return stage.options.resourceLimits === undefined && this.#short.get(stage.definition) === true;
+  // How many stages a lane may hold with this one among them, if it is short: its definition's
+  // recent runs all took under shortMs. As many as hold about #queuedMs of work, so a stage that
+  // becomes ready later waits little behind them; 0 for a stage that is not short.
+  #depthOf(stage: Stage): number {
+    const recent = this.#recentMs.get(stage.definition);
+    if (recent === undefined || recent >= shortMs || stage.options.resourceLimits) return 0;
+    return Math.max(2, Math.min(laneDepth, Math.floor(this.#queuedMs / Math.max(recent, 0.01))));
   }
 
   // Every startsPollMs while untimed stages are in flight: those that started since say so, so a
@@ -314,7 +322,9 @@ export class WorkerThreadExecutor implements Executor {
     }
     if (!isWorkerFailure(result)) {
       // Its stamps are its own: the thread wrote its end before the answer.
-      this.#short.set(task.attempt.stage.definition, runTime(task.channel, task.ticket) < shortMs);
+      const { definition } = task.attempt.stage;
+      const ms = runTime(task.channel, task.ticket);
+      this.#recentMs.set(definition, Math.max(ms, (this.#recentMs.get(definition) ?? 0) * forgetting));
       this.#ended(task, () => task.resolve(result));
       return;
     }
@@ -446,8 +456,8 @@ export class WorkerThreadExecutor implements Executor {
 
 const startsPollMs = 50;
 const stealAfterMs = 1;
-/** A stage whose last run took less than this (ms) is short. */
-const shortMs = 1;
+/** How much of a definition's longest recent run weighs at its next run (ms = max(ms, recent × this)). */
+const forgetting = 0.9;
 
 function isCloneError(error: unknown): boolean {
   return (error as { name?: unknown } | null)?.name === 'DataCloneError';

@@ -27,9 +27,10 @@ describe('worker batches: short stages share messages', () => {
     await executor.close();
   });
 
-  // The definition ran once, short: from now on its stages may wait deep on a lane and share messages.
+  // The definition ran short: from now on its stages may wait deep on a lane and share messages.
+  // A lane holds as many short stages as make queuedMs of work: here, as many as it can (32).
   async function learnt(cores = 1, warm = 1): Promise<Int32Array> {
-    executor = new WorkerThreadExecutor(cores, warm);
+    executor = new WorkerThreadExecutor(cores, warm, 1000);
     const cell = cells();
     await executor.run(attemptOf(quick(cell, 63)));
     sent.sizes.length = 0;
@@ -66,6 +67,17 @@ describe('worker batches: short stages share messages', () => {
     expect(executor.canQueue(quick(cell, 4))).toBe(false); // true: it waits behind a long stage
     release(cell, 2);
     await Promise.all([running, ahead]);
+  });
+
+  test('a stage that was not short ends its batch: the stages after it go again, in a message of their own', async () => {
+    const cell = await learnt();
+    const results = await Promise.all(
+      runAll([quick(cell, 0), quick(cell, 1, 'long', 0, 5), quick(cell, 2), quick(cell, 3)]),
+    );
+
+    expect(results.map((r) => r.k)).toEqual([0, 1, 2, 3]);
+    expect(sent.sizes).toEqual([4, 2]); // [4]: the two after it waited for it
+    expect([0, 1, 2, 3].map((k) => Atomics.load(cell, k))).toEqual([1, 1, 1, 1]);
   });
 
   test('a failure ends its batch: the stages after it run only once it is handled', async () => {

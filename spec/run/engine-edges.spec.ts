@@ -1,3 +1,4 @@
+import { getMaxListeners } from 'node:events';
 import { tmpdir } from 'node:os';
 import { EMPTY, firstValueFrom, of } from 'rxjs';
 import { Pipeline, Stage, StageNotFoundError, stage, type RunEvent, type StageContext } from 'tsdags';
@@ -14,6 +15,19 @@ import { FileKeyValueStore } from '../../lib/store/file-key-value-store.js';
 const noStore = { storeDir: false } as const;
 
 describe('engine edge cases', () => {
+  test("the run's signal takes a listener from every attempt a run may hold, without Node's leak warning", async () => {
+    class Limit extends Stage<number> {
+      run(ctx: StageContext): number {
+        return getMaxListeners(ctx.signal);
+      }
+    }
+    const limit = new Limit();
+    const result = await new Pipeline().addStage(limit).run({ cores: 2, ...noStore }).done;
+
+    // Worker lanes hold up to 32 short stages each, and each listens to the run's signal.
+    expect(result.output(limit)).toBeGreaterThan(64); // 10: Node's default for an EventTarget
+  });
+
   test('an input that fails while the run starts does not settle a stage twice or end the run early', async () => {
     const gate = deferred();
     const pass = stage({ thread: 'main' }, function pass(x: number) {

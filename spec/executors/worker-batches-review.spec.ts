@@ -217,9 +217,9 @@ describe('worker batches under review', () => {
     'withdraw() in the reaction to a failure takes back the next stage, after a stage that could not be sent',
     async () => {
       const cell = await learnt();
-      // One message: x (held), then failing (throws once x is let go).
-      const [x, failing] = queue([rq(cell, 0, 'gated', 1), rq(cell, 2, 'throws')]);
-      await until(cell, 0);
+      // One message: x, then failing (held, throws once let go); their answer comes at its end.
+      const [x, failing] = queue([rq(cell, 0), rq(cell, 2, 'gatedThrows', 1)]);
+      await until(cell, 2);
       const unsendable = rq(cell, 4);
       (unsendable.args as unknown[]).push(() => 'a function cannot cross threads');
       // Their batch cannot be sent: each goes again alone; the unsendable one fails, after x.

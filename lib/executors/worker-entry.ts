@@ -141,25 +141,22 @@ function movable(result: unknown): unknown {
   return types.isArrayBuffer(result) || types.isArrayBufferView(result) ? Tinypool.move(result) : result;
 }
 
-// One outcome of a batch: one that structured clone refuses would fail the whole answer (and end
-// the thread, as a lone task's does), so it fails its own stage here instead. Buffers are moved.
+// One outcome of a batch, copied as the stage returned it: the answer goes when the batch ends,
+// and a stage may change what it returned before then (an object its module keeps), which a lone
+// stage's answer, sent at once, would not show. One that structured clone refuses fails its own
+// stage here, not the whole answer (which would end the thread). The copies' buffers are moved.
 function cloneable(outcome: unknown, buffers: Set<ArrayBuffer>): unknown {
   const type = typeof outcome;
   if (outcome === null || (type !== 'object' && type !== 'function' && type !== 'symbol')) return outcome;
-  if (types.isArrayBuffer(outcome)) {
-    buffers.add(outcome);
-    return outcome;
-  }
-  if (types.isArrayBufferView(outcome)) {
-    if (types.isArrayBuffer(outcome.buffer)) buffers.add(outcome.buffer);
-    return outcome;
-  }
+  let copy: unknown;
   try {
-    structuredClone(outcome);
-    return outcome;
+    copy = structuredClone(outcome);
   } catch (error) {
     return failure('UNCLONEABLE_VALUE', String((error as { message?: unknown } | null)?.message ?? error));
   }
+  if (types.isArrayBuffer(copy)) buffers.add(copy);
+  else if (types.isArrayBufferView(copy) && types.isArrayBuffer(copy.buffer)) buffers.add(copy.buffer);
+  return copy;
 }
 
 function loadOnce(module: string): Promise<void> {

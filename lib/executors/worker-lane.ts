@@ -94,16 +94,18 @@ export class Lane {
 
   /**
    * Whether its tickets come near its ring's size (worker-protocol.ts): a batch's answer may be
-   * out for tasks up to laneDepth before the last one claimed, and tickets taken back stay live
-   * until its thread passes them. Such a lane takes no more; an idle one is renewed.
+   * out for tasks up to laneDepth before the last one claimed, tickets taken back stay live until
+   * its thread passes them, and up to laneDepth of its tasks may be sent again after a failure.
+   * Such a lane takes no more; an idle one is renewed.
    */
   get crowded(): boolean {
-    return this.nextTicket - lastClaimed(this.channel) >= ring - laneDepth;
+    return this.nextTicket - lastClaimed(this.channel) >= ring - 2 * laneDepth;
   }
 
-  /** A fresh thread (and pool) for the lane; the old ones are ended. */
-  renew(): void {
+  /** A fresh thread (and pool) for the lane; the old ones are ended. Returns the tasks it never sent. */
+  renew(): LaneTask[] {
     const old = this.pool;
+    const unsent = this.outbox;
     const oldChannel = this.channel;
     this.channel = new SharedArrayBuffer(laneChannelBytes);
     this.pool = newPool(this.channel, this.limits, this.preload);
@@ -112,6 +114,7 @@ export class Lane {
     this.messages = 0;
     this.flush = undefined;
     if (old) void end(old, oldChannel);
+    return unsent;
   }
   /**
    * Sends a task given its ticket here: a stage that goes alone at once if fewer than two messages
@@ -211,10 +214,12 @@ export function hasRoom(lane: Lane, depth: number): boolean {
 }
 
 // A stage's failure, once the engine has reacted to it (a microtask behind the rejection): then
-// the lane's thread may take up its next stage, which a run that stopped has taken back.
-export function failWith(task: LaneTask, error: unknown): void {
+// the lane's thread may take up its next stage, which a run that stopped has taken back. Only a
+// failure the thread reported is acknowledged: it waits for none other, and acknowledging a later
+// ticket would let it go on from an earlier failure of its own too soon.
+export function failWith(task: LaneTask, error: unknown, reported = true): void {
   task.reject(error);
-  queueMicrotask(() => acknowledgeFailure(task.channel, task.ticket));
+  if (reported) queueMicrotask(() => acknowledgeFailure(task.channel, task.ticket));
 }
 
 // After `task`'s end: the stage next on its lane says it started, if it did. Unless a later end

@@ -61,31 +61,38 @@ export function isWorkerFailure(value: unknown): value is WorkerFailure {
  * - Int32 1 (note): a death note's length. A result that structured clone refuses kills the thread
  *   inside tinypool (after our code returned), and the error that reaches the main thread is an
  *   empty object; the dying worker writes why in the note bytes first (UTF-8);
- * - Int32 2 (claimed): the ticket of the last task the worker took up (its turn came);
+ * - Int32 2 (claimed): the highest ticket the worker took up (its turn came);
  * - Int32 3 (acknowledged): the last failed ticket the main side has handled. After a failure the
  *   worker claims nothing until then, so a run that stops on it can take back the stages next in
  *   line before they start;
- * - a ring of `ring` places, one per ticket modulo `ring`: an Int32 revoked cell (the ticket the
- *   main side took back before the worker claimed it) and two Float64 stamps (when the stage
- *   started and ended, ms since the epoch): the main side learns of an untimed stage's start and
- *   length without being woken for them. Two tickets of a lane share a place only if they are
- *   `ring` apart; the executor keeps the tickets a lane has live closer than that (ticketsAhead).
+ * - a ring of `ring` places, one per ticket modulo `ring`: an Int32 claimed cell (the ticket the
+ *   worker took up there: cell 2 alone says only how far it got, and a batch that stopped early
+ *   skips the tickets after its end unclaimed), an Int32 revoked cell (the ticket the main side
+ *   took back before the worker claimed it) and two Float64 stamps (when the stage started and
+ *   ended, ms since the epoch): the main side learns of an untimed stage's start and length without
+ *   being woken for them. Two tickets of a lane share a place only if they are `ring` apart; the
+ *   executor keeps the tickets a lane has live closer than that (Lane.crowded).
  *
  * Claim and revoke are a Dekker pair on sequentially consistent atomics: each side writes its own
  * cell, then reads the other's, so at least one of them sees the other (revokeTask).
  */
-export const ring = 64;
+export const ring = 256;
 const started = 0;
 const note = 1;
 const claimed = 2;
 const acknowledged = 3;
-const revokedOffset = 16;
+const claimedOffset = 16;
+const revokedOffset = claimedOffset + 4 * ring;
 const stampOffset = revokedOffset + 4 * ring;
 const noteOffset = stampOffset + 16 * ring;
 export const laneChannelBytes = noteOffset + 1024;
 
 function cells(channel: SharedArrayBuffer): Int32Array {
   return new Int32Array(channel, 0, 4);
+}
+
+function claimedCells(channel: SharedArrayBuffer): Int32Array {
+  return new Int32Array(channel, claimedOffset, ring);
 }
 
 function revokedCells(channel: SharedArrayBuffer): Int32Array {
@@ -163,6 +170,7 @@ export function releaseStartWaiters(channel: SharedArrayBuffer): void {
 
 /** The worker takes up task `ticket`; false when the main side took it back first. */
 export function claimTask(channel: SharedArrayBuffer, ticket: number): boolean {
+  Atomics.store(claimedCells(channel), ticket % ring, ticket);
   Atomics.store(cells(channel), claimed, ticket);
   if (Atomics.load(revokedCells(channel), ticket % ring) === ticket) return false;
   // Its place's stamps are those of the ticket `ring` before it until its own are written.
@@ -170,9 +178,9 @@ export function claimTask(channel: SharedArrayBuffer, ticket: number): boolean {
   return true;
 }
 
-/** Whether the lane's worker took up task `ticket`: it runs, or ran. */
+/** Whether the lane's worker took up task `ticket`: it runs, or ran (or passed it, taken back). */
 export function isClaimed(channel: SharedArrayBuffer, ticket: number): boolean {
-  return Atomics.load(cells(channel), claimed) >= ticket;
+  return Atomics.load(claimedCells(channel), ticket % ring) === ticket;
 }
 
 /** The ticket the lane's worker took up last (0 before its first). */
@@ -186,7 +194,7 @@ export function lastClaimed(channel: SharedArrayBuffer): number {
  */
 export function revokeTask(channel: SharedArrayBuffer, ticket: number): boolean {
   Atomics.store(revokedCells(channel), ticket % ring, ticket);
-  return Atomics.load(cells(channel), claimed) < ticket;
+  return Atomics.load(claimedCells(channel), ticket % ring) !== ticket;
 }
 
 export function writeDeathNote(channel: SharedArrayBuffer, text: string): void {

@@ -52,6 +52,7 @@ export class WorkerThreadExecutor implements Executor {
   #preload: string | undefined;
   // Once closed (the run over, or cancelled), no task is sent again to a fresh thread.
   #closed = false;
+  #withdrawing = false;
   // Where a lane's answers go.
   readonly #answers: LaneAnswers = {
     answered: (lane, task, pool, result) => this.#answered(lane, task, pool, result),
@@ -145,6 +146,16 @@ export class WorkerThreadExecutor implements Executor {
   }
 
   withdraw(): void {
+    // No lane it empties takes over stages from one it has not reached yet (#settled).
+    this.#withdrawing = true;
+    try {
+      this.#withdrawAll();
+    } finally {
+      this.#withdrawing = false;
+    }
+  }
+
+  #withdrawAll(): void {
     for (const lane of this.#lanes) {
       // From the last: a lane left empty takes over others' waiting tasks (#settled), none of these.
       for (let k = lane.tasks.length - 1; k >= 0; k--) {
@@ -213,6 +224,12 @@ export class WorkerThreadExecutor implements Executor {
     this.#startsTimer = setTimeout(() => {
       this.#startsTimer = undefined;
       this.#reportStarts();
+      // A lane idle since a stage moved no stages to it (the one they wait behind had only just
+      // started) takes them over now, if it still runs.
+      if (this.#lanes.some((lane) => lane.tasks.length > 1)) {
+        const idle = this.#idleLane();
+        if (idle) this.#steal(idle);
+      }
       const lanes = [...this.#lanes, ...this.#own];
       if (lanes.some((lane) => lane.tasks.some((task) => !task.begun))) this.#watchStarts();
     }, startsPollMs).unref();
@@ -343,7 +360,10 @@ export class WorkerThreadExecutor implements Executor {
     // one task at a time until its queue empties, a round trip through the main thread between
     // them. tinypool fails every task a dead thread held; one that was next in line and never
     // started goes to the fresh thread (once: a thread that dies at start-up fails it).
-    if (!this.#closed && lane.pool === pool && pool.threads[0]?.threadId !== task.thread) lane.renew();
+    if (!this.#closed && lane.pool === pool && pool.threads[0]?.threadId !== task.thread) {
+      // What it held in its outbox goes to the fresh thread too.
+      for (const unsent of lane.renew()) if (!unsent.done && unsent.lane === lane) this.#resend(lane, unsent);
+    }
     const started = isClaimed(task.channel, task.ticket) && !lost;
     if (!this.#closed && !task.resent && !started && !isCloneError(error)) {
       task.resent = true;
@@ -355,7 +375,9 @@ export class WorkerThreadExecutor implements Executor {
     const ahead = lane.tasks[0] !== task ? lane.tasks[0] : undefined;
     this.#settled(lane, task);
     const failure = this.#failure(lane, task, error);
-    this.#ended(task, () => failWith(task, failure), ahead);
+    // A stage its thread never took up (its arguments could not be sent) failed here, not there.
+    const reported = isClaimed(task.channel, task.ticket);
+    this.#ended(task, () => failWith(task, failure, reported), ahead);
   }
 
   // Why a stage's thread failed it, named for the user.
@@ -405,7 +427,9 @@ export class WorkerThreadExecutor implements Executor {
     task.attempt.signal.removeEventListener('abort', task.onAbort);
     const k = lane.tasks.indexOf(task);
     if (k >= 0) lane.tasks.splice(k, 1);
-    if (this.#own.delete(lane)) {
+    if (this.#withdrawing) {
+      if (this.#own.delete(lane)) void end(lane.pool, lane.channel);
+    } else if (this.#own.delete(lane)) {
       void end(lane.pool, lane.channel);
       // A core is free: a stage waiting behind a busy lane moves to an idle one.
       if (this.#lanes.some((other) => other.tasks.length > 1)) {
@@ -437,6 +461,7 @@ export class WorkerThreadExecutor implements Executor {
   // long after this lane went idle: they move here instead, unless that stage only just started
   // (short stages end before a move would pay for itself). Those its thread took up stay.
   #steal(idle: Lane): void {
+    if (idle.tasks.length === 0 && idle.crowded) idle.renew();
     const time = performance.timeOrigin + performance.now();
     for (const lane of this.#lanes) {
       const running = lane.tasks[0];

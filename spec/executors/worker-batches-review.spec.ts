@@ -1,6 +1,6 @@
 // A hostile review of the worker batches (short stages several to a message, a lane's outbox, at
-// most two messages out). Tests marked `test.failing` show a bug that is still there: the comment
-// names it; once it is fixed, the test fails as `test.failing` and becomes a plain `test`.
+// most two messages out). Each test whose comment names a bug failed because of it, until the fix
+// that made it pass.
 import Tinypool from 'tinypool';
 import { Pipeline, type Stage } from 'tsdags';
 import type { Attempt } from '../../lib/executors/executor.js';
@@ -15,10 +15,6 @@ interface Ran {
   k: number;
   threadId: number;
 }
-
-// A test that shows a bug still there: it passes as long as it fails. SHOW_BUGS=1 runs these as
-// plain tests, to read how each fails.
-const bug = process.env['SHOW_BUGS'] ? test : test.failing;
 
 const cells = (n = 64) => new Int32Array(new SharedArrayBuffer(4 * n));
 
@@ -65,11 +61,11 @@ describe('worker batches under review', () => {
     });
   }
 
-  // Bug (renew-drops-outbox): a lane whose thread dies is renewed (#failed: lane.renew()), and
+  // Was a bug (renew-drops-outbox): a lane whose thread dies is renewed (#failed: lane.renew()), and
   // renew() empties its outbox; only the tasks of the dead thread's messages are sent again. A
   // task still in the outbox (two messages were out) is on the lane, never sent, never settled:
   // the engine waits for it forever, and the lane counts as busy for good.
-  bug("runs the stages waiting in a lane's outbox when its thread dies", async () => {
+  test("runs the stages waiting in a lane's outbox when its thread dies", async () => {
     const cell = await learnt();
     const dying = run(rq(cell, 0, 'gatedDies', 1));
     await until(cell, 0);
@@ -89,11 +85,11 @@ describe('worker batches under review', () => {
     expect([4, 5].map((k) => Atomics.load(cell, k))).toEqual([1, 1]);
   });
 
-  // Bug (withdraw-steal): withdraw() walks the lanes in order; a lane it empties steals (#settled
+  // Was a bug (withdraw-steal): withdraw() walks the lanes in order; a lane it empties steals (#settled
   // -> #steal) the stages waiting behind a lane it has not reached yet, sends them with new
   // tickets, and withdraw() then finds that lane holding only its running stage. The moved stages
   // run after the run stopped.
-  bug('withdraw() takes back stages that a lane it emptied took over from another', async () => {
+  test('withdraw() takes back stages that a lane it emptied took over from another', async () => {
     const cell = await learnt(2, 2);
     // Lane 0: a stage that fails once let go. Lane 1: a short stage held.
     const failing = run(lone(cell, 0, 'gatedThrows', 1));
@@ -117,12 +113,12 @@ describe('worker batches under review', () => {
     expect([4, 5, 6].map((k) => Atomics.load(cell, k))).toEqual([0, 0, 0]); // [0, 1, 1]
   });
 
-  // Bug (handed-back-look-claimed): a batch that stops after a long stage hands the rest back
+  // Was a bug (handed-back-look-claimed): a batch that stops after a long stage hands the rest back
   // unclaimed (revokedTask), but `claimed` is a high-water mark: once the thread claims the first
   // stage of its next message, the handed-back stages look claimed (isClaimed) until their answer
   // is read. withdraw() leaves them (they "run"), and their answer then sends them again: they run
   // after the run stopped.
-  bug('withdraw() takes back the stages a batch handed back, while their answer is unread', async () => {
+  test('withdraw() takes back the stages a batch handed back, while their answer is unread', async () => {
     const cell = await learnt();
     const stages = [
       rq(cell, 0, 'long', 0, 5),
@@ -149,10 +145,10 @@ describe('worker batches under review', () => {
     );
   });
 
-  // Bug (handed-back-look-claimed, on cancel): the same stages, when the run is cancelled, are
+  // Was a bug (handed-back-look-claimed, on cancel): the same stages, when the run is cancelled, are
   // taken for running ones (#aborted: isClaimed): begin() says they started, so the engine shows
   // a start (and counts a run) for fifteen stages that never ran, all at once on one core.
-  bug('a cancel does not say that stages a batch handed back started', async () => {
+  test('a cancel does not say that stages a batch handed back started', async () => {
     const cell = await learnt();
     const abort = new AbortController();
     const begun: boolean[] = [];
@@ -187,11 +183,11 @@ describe('worker batches under review', () => {
     );
   });
 
-  // Bug (batch-result-aliasing): runBatch checks each outcome with structuredClone but keeps the
+  // Was a bug (batch-result-aliasing): runBatch checks each outcome with structuredClone but keeps the
   // original, and the answer is cloned when the whole batch is over. A stage that returns an
   // object its module keeps (a cache, an accumulator) answers with what the object holds after
   // the last stage of the batch, not what it returned: alone, each stage gets its own snapshot.
-  bug('answers each stage of a batch with its result as it was when the stage returned', async () => {
+  test('answers each stage of a batch with its result as it was when the stage returned', async () => {
     executor = new WorkerThreadExecutor(1, 1, 1000);
     const cell = cells();
     const first = (await executor.run(attemptOf(tally(cell, 0)))) as { count: number };
@@ -207,43 +203,40 @@ describe('worker batches under review', () => {
     expect(results.map((r) => r.count)).toEqual([first.count + 1, first.count + 2, first.count + 3]);
   });
 
-  // Bug (foreign-ack): failWith() acknowledges every failure to the lane's thread, also one the
+  // Was a bug (foreign-ack): failWith() acknowledges every failure to the lane's thread, also one the
   // thread never had: an argument structured clone refused at send (#failed). The acknowledged
   // cell is a high-water mark, so the thread, waiting for the main side to handle a failure of a
   // lower ticket, goes on at once and claims the next stage before a run that stops on that
   // failure can take it back. Here the main thread is busy when it handles the failure (it waits,
   // at most 3 s, for the next stage to start: it starts only because of the bug).
-  bug(
-    'withdraw() in the reaction to a failure takes back the next stage, after a stage that could not be sent',
-    async () => {
-      const cell = await learnt();
-      // One message: x, then failing (held, throws once let go); their answer comes at its end.
-      const [x, failing] = queue([rq(cell, 0), rq(cell, 2, 'gatedThrows', 1)]);
-      await until(cell, 2);
-      const unsendable = rq(cell, 4);
-      (unsendable.args as unknown[]).push(() => 'a function cannot cross threads');
-      // Their batch cannot be sent: each goes again alone; the unsendable one fails, after x.
-      const [bad, next] = queue([unsendable, rq(cell, 5)]);
-      await turnOver();
-      await turnOver();
-      expect(sent.sizes).toEqual([2, 2, 1, 1]);
-      const stopped = failing!.catch(() => {
-        try {
-          waitFor(cell, 5, 3000);
-        } catch {
-          // `next` did not start while the failure waited to be handled: as it should be.
-        }
-        executor.withdraw();
-      });
-      release(cell, 1);
-      await expect(x).resolves.toMatchObject({ k: 0 });
-      await expect(bad).rejects.toThrow(/argument that cannot be passed/);
-      await stopped;
+  test('withdraw() in the reaction to a failure takes back the next stage, after a stage that could not be sent', async () => {
+    const cell = await learnt();
+    // One message: x, then failing (held, throws once let go); their answer comes at its end.
+    const [x, failing] = queue([rq(cell, 0), rq(cell, 2, 'gatedThrows', 1)]);
+    await until(cell, 2);
+    const unsendable = rq(cell, 4);
+    (unsendable.args as unknown[]).push(() => 'a function cannot cross threads');
+    // Their batch cannot be sent: each goes again alone; the unsendable one fails, after x.
+    const [bad, next] = queue([unsendable, rq(cell, 5)]);
+    await turnOver();
+    await turnOver();
+    expect(sent.sizes).toEqual([2, 2, 1, 1]);
+    const stopped = failing!.catch(() => {
+      try {
+        waitFor(cell, 5, 3000);
+      } catch {
+        // `next` did not start while the failure waited to be handled: as it should be.
+      }
+      executor.withdraw();
+    });
+    release(cell, 1);
+    await expect(x).resolves.toMatchObject({ k: 0 });
+    await expect(bad).rejects.toThrow(/argument that cannot be passed/);
+    await stopped;
 
-      await expect(next).rejects.toBeInstanceOf(AttemptWithdrawn); // resolves: it ran
-      expect(Atomics.load(cell, 5)).toBe(0);
-    },
-  );
+    await expect(next).rejects.toBeInstanceOf(AttemptWithdrawn); // resolves: it ran
+    expect(Atomics.load(cell, 5)).toBe(0);
+  });
 
   // Checked, fine: close() with a batch running, a second message out and stages in the outbox
   // settles every promise, and no stage starts after it.

@@ -411,12 +411,16 @@ export class WorkerThreadExecutor implements Executor {
     // The thread already took up a stage behind this one: this one's code is over there.
     const movedOn = lastClaimed(task.channel) > task.ticket;
     begin(task); // it ran: it started before it ends
+    // Its thread is ended first: a lane left idle takes over stages waiting elsewhere (#settled),
+    // which must go to the fresh thread, not to the one about to end.
+    const ending = !own && !movedOn;
+    if (ending) lane.renew();
     this.#settled(lane, task);
     task.reject(reason);
-    if (own || movedOn) return;
-    lane.renew();
+    if (!ending) return;
     for (const waiting of [...lane.tasks]) {
-      if (!isClaimed(waiting.channel, waiting.ticket)) this.#resend(lane, waiting);
+      const old = waiting.channel !== lane.channel;
+      if (old && !isClaimed(waiting.channel, waiting.ticket)) this.#resend(lane, waiting);
     }
   }
 

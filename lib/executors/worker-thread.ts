@@ -1,6 +1,7 @@
 import type Tinypool from 'tinypool';
 import { InternalError, StageNotFoundError, UncloneableValueError } from '../errors.js';
-import type { ResourceLimits, Stage, StageDefinition } from '../stage/stage.js';
+import type { ResourceLimits, Stage } from '../stage/stage.js';
+import { RunTimes } from './run-times.js';
 import { AttemptWithdrawn, type Attempt, type Executor } from './executor.js';
 import {
   begin,
@@ -24,7 +25,6 @@ import {
   revokedTask,
   revokeTask,
   runTime,
-  shortMs,
   startStamp,
   takeDeathNote,
   whenStarted,
@@ -59,9 +59,7 @@ export class WorkerThreadExecutor implements Executor {
     failed: (lane, task, pool, error) => this.#failed(lane, task, pool, error),
     batchFailed: (lane, tasks, pool, error) => this.#batchFailed(lane, tasks, pool, error),
   };
-  // How long each stage definition's recent runs here took at most (ms), forgetting slowly.
-  readonly #recentMs = new WeakMap<StageDefinition, number>();
-  readonly #queuedMs: number;
+  readonly #runTimes: RunTimes;
 
   /**
    * `cores` caps the lanes; the first stage starts `warm` of them at once (default 1), so the
@@ -71,7 +69,7 @@ export class WorkerThreadExecutor implements Executor {
   constructor(cores: number, warm = 1, queuedMs = 2) {
     this.#cores = cores;
     this.#warm = Math.min(cores, warm);
-    this.#queuedMs = queuedMs;
+    this.#runTimes = new RunTimes(queuedMs);
     this.queueAhead = cores * (laneDepth - 1);
   }
 
@@ -81,7 +79,7 @@ export class WorkerThreadExecutor implements Executor {
   canQueue(stage: Stage): boolean {
     if (stage.options.resourceLimits) return false;
     if (this.#running() < this.#cores) return false;
-    const depth = this.#depthOf(stage);
+    const depth = this.#runTimes.depthOf(stage);
     for (const lane of this.#lanes) if (hasRoom(lane, depth)) return true;
     return false;
   }
@@ -102,7 +100,7 @@ export class WorkerThreadExecutor implements Executor {
     this.#preload ??= definition.module;
     const limits = attempt.stage.options.resourceLimits;
     // A stage with memory limits gets a thread of its own, made with them and ended after it.
-    const depth = this.#depthOf(attempt.stage);
+    const depth = this.#runTimes.depthOf(attempt.stage);
     const lane = limits ? this.#ownLane(limits) : this.#laneFor(depth);
     let task!: LaneTask;
     const promise = new Promise<unknown>((resolve, reject) => {
@@ -206,15 +204,6 @@ export class WorkerThreadExecutor implements Executor {
     }
     if (best) return best;
     throw new InternalError('more worker stages in flight than the worker lanes hold');
-  }
-
-  // How many stages a lane may hold with this one among them, if it is short: its definition's
-  // recent runs all took under shortMs. As many as hold about #queuedMs of work, so a stage that
-  // becomes ready later waits little behind them; 0 for a stage that is not short.
-  #depthOf(stage: Stage): number {
-    const recent = this.#recentMs.get(stage.definition);
-    if (recent === undefined || recent >= shortMs || stage.options.resourceLimits) return 0;
-    return Math.max(2, Math.min(laneDepth, Math.floor(this.#queuedMs / Math.max(recent, 0.01))));
   }
 
   // Every startsPollMs while untimed stages are in flight: those that started since say so, so a
@@ -339,9 +328,7 @@ export class WorkerThreadExecutor implements Executor {
     }
     if (!isWorkerFailure(result)) {
       // Its stamps are its own: the thread wrote its end before the answer.
-      const { definition } = task.attempt.stage;
-      const ms = runTime(task.channel, task.ticket);
-      this.#recentMs.set(definition, Math.max(ms, (this.#recentMs.get(definition) ?? 0) * forgetting));
+      this.#runTimes.ran(task.attempt.stage.definition, runTime(task.channel, task.ticket));
       this.#ended(task, () => task.resolve(result));
       return;
     }
@@ -485,8 +472,6 @@ export class WorkerThreadExecutor implements Executor {
 
 const startsPollMs = 50;
 const stealAfterMs = 1;
-/** How much of a definition's longest recent run weighs at its next run (ms = max(ms, recent × this)). */
-const forgetting = 0.9;
 
 function isCloneError(error: unknown): boolean {
   return (error as { name?: unknown } | null)?.name === 'DataCloneError';

@@ -35,6 +35,16 @@ export interface LaneAnswers {
   batchFailed(lane: Lane, tasks: LaneTask[], pool: Tinypool, error: unknown): void;
 }
 
+/** A task in a lane's outbox, with the ticket it was given there. */
+interface Unsent {
+  readonly task: LaneTask;
+  readonly ticket: number;
+}
+
+function isCurrent({ task, ticket }: Unsent): boolean {
+  return !task.done && task.ticket === ticket;
+}
+
 /** One attempt sent to a lane's thread: running, or next in line behind the one that runs. */
 export interface LaneTask {
   readonly attempt: Attempt;
@@ -74,7 +84,7 @@ export class Lane {
   nextTicket = 1;
   readonly tasks: LaneTask[] = [];
   /** Tasks with a ticket, not sent yet (the executor's #flush). */
-  outbox: LaneTask[] = [];
+  outbox: Unsent[] = [];
   /** Messages sent to the thread and not answered yet. */
   messages = 0;
   /** When the outbox goes, if it waits to (the executor's #schedule). */
@@ -105,7 +115,7 @@ export class Lane {
   /** A fresh thread (and pool) for the lane; the old ones are ended. Returns the tasks it never sent. */
   renew(): LaneTask[] {
     const old = this.pool;
-    const unsent = this.outbox;
+    const unsent = this.outbox.filter(isCurrent).map(({ task }) => task);
     const oldChannel = this.channel;
     this.channel = new SharedArrayBuffer(laneChannelBytes);
     this.pool = newPool(this.channel, this.limits, this.preload);
@@ -125,7 +135,7 @@ export class Lane {
       this.#post([task]);
       return;
     }
-    this.outbox.push(task);
+    this.outbox.push({ task, ticket: task.ticket });
     this.#schedule();
   }
 
@@ -153,15 +163,17 @@ export class Lane {
     while (this.messages < 2 && this.outbox.length > 0) {
       const tasks: LaneTask[] = [];
       while (this.outbox.length > 0) {
-        const task = this.outbox[0]!;
-        // Settled (withdrawn, aborted) or moved to another lane since.
-        if (task.done || task.lane !== this || task.channel !== this.channel) {
+        const entry = this.outbox[0]!;
+        // Settled (withdrawn, aborted) since, or moved to another lane (and maybe back, with
+        // another ticket and another entry).
+        if (!isCurrent(entry) || entry.task.lane !== this || entry.task.channel !== this.channel) {
           this.outbox.shift();
           continue;
         }
+        const { task } = entry;
         const batched = task.short && !task.alone;
         if (tasks.length > 0 && (!batched || tasks.length === batchSize)) break;
-        tasks.push(this.outbox.shift()!);
+        tasks.push(this.outbox.shift()!.task);
         if (!batched) break;
       }
       if (tasks.length > 0) this.#post(tasks);
@@ -190,16 +202,28 @@ export class Lane {
       this.messages--;
       this.#schedule();
     };
+    // An answer is a task's only while it holds the ticket it went with: one taken back and sent
+    // again (here, after a move away and back) has another, and its own answer to come.
+    const tickets = tasks.map((task) => task.ticket);
+    const current = (task: LaneTask, k: number) => task.ticket === tickets[k];
     pending.then(
       (answer) => {
         answered();
-        if (tasks.length === 1) this.answers.answered(this, only!, pool, answer);
-        else tasks.forEach((task, k) => this.answers.answered(this, task, pool, (answer as unknown[])[k]));
+        if (tasks.length === 1) {
+          if (current(only!, 0)) this.answers.answered(this, only!, pool, answer);
+          return;
+        }
+        tasks.forEach((task, k) => {
+          if (current(task, k)) this.answers.answered(this, task, pool, (answer as unknown[])[k]);
+        });
       },
       (error: unknown) => {
         answered();
-        if (tasks.length === 1) this.answers.failed(this, only!, pool, error);
-        else this.answers.batchFailed(this, tasks, pool, error);
+        if (tasks.length === 1) {
+          if (current(only!, 0)) this.answers.failed(this, only!, pool, error);
+          return;
+        }
+        this.answers.batchFailed(this, tasks.filter(current), pool, error);
       },
     );
   }

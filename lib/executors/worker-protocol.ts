@@ -146,9 +146,16 @@ export function whenStarted(channel: SharedArrayBuffer, ticket: number): Promise
   return reached(channel, started, ticket);
 }
 
-/** Whether the lane's worker has started the stage of `ticket` (or a later one). */
+/**
+ * Whether the lane's worker has started the stage of `ticket`. Past the started cell, only if
+ * the worker claimed it and stamped its start: a batch hands tickets back unclaimed, and a stage
+ * that failed before its code ran (its module would not load) leaves its stamp zero. The stamp was
+ * written before the started cell rose past it, so reading that cell first makes it visible.
+ */
 export function hasStarted(channel: SharedArrayBuffer, ticket: number): boolean {
-  return Atomics.load(cells(channel), started) >= ticket;
+  if (Atomics.load(cells(channel), started) < ticket) return false;
+  const place = ticket % ring;
+  return Atomics.load(claimedCells(channel), place) === ticket && stamps(channel)[2 * place] !== 0;
 }
 
 /** When the stage of `ticket` started, once hasStarted says it did. */

@@ -177,7 +177,7 @@ export class WorkerThreadExecutor implements Executor {
     this.#own.clear();
     // What was never sent did not start: taken back.
     for (const lane of lanes) {
-      for (const task of lane.outbox.splice(0)) {
+      for (const { task } of lane.outbox.splice(0)) {
         if (task.done || task.lane !== lane) continue;
         task.done = true;
         task.attempt.signal.removeEventListener('abort', task.onAbort);

@@ -267,6 +267,33 @@ describe('worker batches under review', () => {
     expect(results.map((r) => r.k)).toEqual(stages.map((_, k) => k));
     expect(stages.map((_, k) => Atomics.load(cell, k))).toEqual(stages.map(() => 1));
   });
+
+  // Was a bug (moved-back-twice): a stage waiting in a lane's outbox moves to a lane gone idle
+  // (#steal), then back when this lane goes idle in turn, with a new ticket and a new entry in the
+  // outbox; its old entry now matched again, and the stage went to the thread twice, ran twice.
+  test('a stage moved to another lane and back runs once', async () => {
+    const cell = await learnt(2, 2);
+    const a1 = run(rq(cell, 0, 'gated', 20)); // lane A
+    await until(cell, 0);
+    const b1 = run(rq(cell, 1, 'gated', 21)); // lane B
+    await until(cell, 1);
+    const [a2, b2] = queue([rq(cell, 2, 'gated', 22), rq(cell, 4, 'gated', 23)]); // A, then B
+    await turnOver(); // a2 is A's second message out
+    const [w] = queue([rq(cell, 3)]); // waits in A's outbox: two messages are out
+    spin(2); // a1 has run long enough for the stages behind it to move
+    release(cell, 21);
+    release(cell, 23);
+    await Promise.all([b1, b2]); // B is idle: a2 and w move to B, and a2 runs there
+    await until(cell, 2);
+    spin(2);
+    release(cell, 20);
+    await a1; // A is idle: w, waiting behind a2 on B, moves back to A
+    release(cell, 22);
+    await Promise.all([a2, w]);
+    await run(rq(cell, 5)); // both threads have passed every ticket by now
+
+    expect(Atomics.load(cell, 3)).toBe(1); // 2: w went to A's thread twice
+  });
 });
 
 describe('worker batches under review, in a run', () => {

@@ -1,7 +1,6 @@
 // A hostile review of the worker batches (short stages several to a message, a lane's outbox, at
 // most two messages out). Each test whose comment names a bug failed because of it, until the fix
 // that made it pass.
-import Tinypool from 'tinypool';
 import { Pipeline, type Stage } from 'tsdags';
 import type { Attempt } from '../../lib/executors/executor.js';
 import { AttemptWithdrawn } from '../../lib/executors/executor.js';
@@ -9,6 +8,7 @@ import { WorkerThreadExecutor } from '../../lib/executors/worker-thread.js';
 import { lone, release, rq, tally } from '../fixtures/batches-review.mjs';
 import { until, waitFor } from '../fixtures/lanes-review.mjs';
 import { attemptOf } from '../support/attempts.js';
+import { batchHarness } from '../support/batches.js';
 import { peakConcurrency } from '../support/schedule.js';
 
 interface Ran {
@@ -28,26 +28,12 @@ function spin(ms: number): void {
 }
 
 describe('worker batches under review', () => {
-  let executor: WorkerThreadExecutor;
-  let sent: { stop: () => void; sizes: number[] };
-  beforeEach(() => (sent = trackMessages()));
-  afterEach(async () => {
-    sent.stop();
-    await executor.close();
-  });
+  const h = batchHarness(rq);
 
-  // `rq`'s definition ran short: its stages may wait deep on a lane and share messages (32 a lane
-  // here: queuedMs is large).
-  async function learnt(cores = 1, warm = 1): Promise<Int32Array> {
-    executor = new WorkerThreadExecutor(cores, warm, 1000);
-    const cell = cells();
-    await executor.run(attemptOf(rq(cell, 63)));
-    sent.sizes.length = 0;
-    return cell;
-  }
+  const learnt = (cores?: number, warm?: number) => h.learnt(cores, warm);
 
   function run(s: Stage, attempt: Attempt = attemptOf(s)): Promise<Ran> {
-    const running = executor.run(attempt) as Promise<Ran>;
+    const running = h.executor.run(attempt) as Promise<Ran>;
     running.catch(() => {});
     return running;
   }
@@ -56,7 +42,7 @@ describe('worker batches under review', () => {
   // idle) only once canQueue says yes.
   function queue(stages: Stage[], signal?: AbortSignal): Promise<Ran>[] {
     return stages.map((s, j) => {
-      expect(executor.canQueue(s) || j === 0).toBe(true);
+      expect(h.executor.canQueue(s) || j === 0).toBe(true);
       return run(s, attemptOf(s, signal));
     });
   }
@@ -73,7 +59,7 @@ describe('worker batches under review', () => {
     await turnOver();
     const waiting = queue([rq(cell, 4), rq(cell, 5)]);
     await turnOver();
-    expect(sent.sizes).toEqual([1, 2]); // two messages out: the last two wait in the outbox
+    expect(h.sent.sizes).toEqual([1, 2]); // two messages out: the last two wait in the outbox
     const settled = waiting.map(settledFlag);
     release(cell, 1);
 
@@ -100,7 +86,7 @@ describe('worker batches under review', () => {
     // `next` waits behind `failing` (lane 0 then holds no more); w1 and w2 behind `held`.
     const [next, w1, w2] = queue([rq(cell, 4), rq(cell, 5), rq(cell, 6)]);
     // As the engine of a run that stops does: in the failure's reaction.
-    const stopped = failing.catch(() => executor.withdraw());
+    const stopped = failing.catch(() => h.executor.withdraw());
     release(cell, 1);
     await stopped;
     const outcomes = await Promise.allSettled([next!, w1!, w2!]);
@@ -128,10 +114,10 @@ describe('worker batches under review', () => {
     ];
     const runs = queue(stages);
     await Promise.resolve(); // the lane's flush (a microtask queued by the first) sent both messages
-    expect(sent.sizes).toEqual([16, 2]);
+    expect(h.sent.sizes).toEqual([16, 2]);
     // Blocks the main thread until the second message runs: the first one's answer is unread.
     waitFor(cell, 16);
-    executor.withdraw();
+    h.executor.withdraw();
     release(cell, 20);
     const outcomes = await Promise.allSettled(runs);
     // The lane's thread takes its tickets in order: once this one ran, it has passed all the others.
@@ -158,7 +144,7 @@ describe('worker batches under review', () => {
       rq(cell, 16, 'gated', 20),
     ];
     const runs = stages.map((s, j) => {
-      expect(executor.canQueue(s) || j === 0).toBe(true);
+      expect(h.executor.canQueue(s) || j === 0).toBe(true);
       const attempt = attemptOf(s, abort.signal);
       const begin = attempt.begin;
       begun[j] = false;
@@ -171,7 +157,7 @@ describe('worker batches under review', () => {
       });
     });
     await Promise.resolve();
-    expect(sent.sizes).toEqual([16, 1]);
+    expect(h.sent.sizes).toEqual([16, 1]);
     waitFor(cell, 16); // the first message's answer is unread
     abort.abort(new Error('cancelled'));
     release(cell, 20);
@@ -188,17 +174,17 @@ describe('worker batches under review', () => {
   // object its module keeps (a cache, an accumulator) answers with what the object holds after
   // the last stage of the batch, not what it returned: alone, each stage gets its own snapshot.
   test('answers each stage of a batch with its result as it was when the stage returned', async () => {
-    executor = new WorkerThreadExecutor(1, 1, 1000);
+    h.executor = new WorkerThreadExecutor(1, 1, 1000);
     const cell = cells();
-    const first = (await executor.run(attemptOf(tally(cell, 0)))) as { count: number };
-    sent.sizes.length = 0;
+    const first = (await h.executor.run(attemptOf(tally(cell, 0)))) as { count: number };
+    h.sent.sizes.length = 0;
     const results = (await Promise.all(
       queue([tally(cell, 1), tally(cell, 2), tally(cell, 3)]),
     )) as unknown as {
       count: number;
     }[];
 
-    expect(sent.sizes).toEqual([3]);
+    expect(h.sent.sizes).toEqual([3]);
     // [first + 3, first + 3, first + 3]
     expect(results.map((r) => r.count)).toEqual([first.count + 1, first.count + 2, first.count + 3]);
   });
@@ -220,14 +206,14 @@ describe('worker batches under review', () => {
     const [bad, next] = queue([unsendable, rq(cell, 5)]);
     await turnOver();
     await turnOver();
-    expect(sent.sizes).toEqual([2, 2, 1, 1]);
+    expect(h.sent.sizes).toEqual([2, 2, 1, 1]);
     const stopped = failing!.catch(() => {
       try {
         waitFor(cell, 5, 3000);
       } catch {
         // `next` did not start while the failure waited to be handled: as it should be.
       }
-      executor.withdraw();
+      h.executor.withdraw();
     });
     release(cell, 1);
     await expect(x).resolves.toMatchObject({ k: 0 });
@@ -246,8 +232,8 @@ describe('worker batches under review', () => {
     await until(cell, 0);
     const rest = queue(Array.from({ length: 20 }, (_, j) => rq(cell, 1 + j)));
     await turnOver();
-    expect(sent.sizes).toEqual([1, 16]); // four wait in the outbox
-    await executor.close();
+    expect(h.sent.sizes).toEqual([1, 16]); // four wait in the outbox
+    await h.executor.close();
     release(cell, 40);
 
     const outcomes = await Promise.allSettled([first, ...rest]);
@@ -318,16 +304,4 @@ function settledFlag(promise: Promise<unknown>): { done: boolean } {
   const mark = () => (flag.done = true);
   promise.then(mark, mark);
   return flag;
-}
-
-// Sizes of the messages sent to worker threads: 1 for a stage alone, the batch's length for a batch.
-function trackMessages(): { sizes: number[]; stop: () => void } {
-  const sizes: number[] = [];
-  const run = Object.getOwnPropertyDescriptor(Tinypool.prototype, 'run')!.value as Tinypool['run'];
-  Tinypool.prototype.run = function (this: Tinypool, task: unknown, options?: object) {
-    const batch = (task as { batch?: unknown[] }).batch;
-    sizes.push(batch ? batch.length : 1);
-    return run.call(this, task, options);
-  } as Tinypool['run'];
-  return { sizes, stop: () => (Tinypool.prototype.run = run) };
 }

@@ -1,14 +1,13 @@
 // Short stages: once a stage definition's last run was short, the worker executor takes many of
 // its stages per lane and sends them up to batchSize (16) to a message. Each stage still succeeds, fails, is
 // taken back or runs again on its own.
-import Tinypool from 'tinypool';
 import { Pipeline, UncloneableValueError } from 'tsdags';
 import { AttemptWithdrawn } from '../../lib/executors/executor.js';
-import { WorkerThreadExecutor } from '../../lib/executors/worker-thread.js';
 import { quick, release } from '../fixtures/batches.mjs';
 import { until } from '../fixtures/lanes-review.mjs';
 import { add } from '../fixtures/stages.mjs';
 import { attemptOf } from '../support/attempts.js';
+import { batchHarness, trackMessages } from '../support/batches.js';
 import { peakConcurrency } from '../support/schedule.js';
 
 interface Quick {
@@ -16,36 +15,28 @@ interface Quick {
   threadId: number;
 }
 
-const cells = (n = 64) => new Int32Array(new SharedArrayBuffer(4 * n));
-
 describe('worker batches: short stages share messages', () => {
-  let executor: WorkerThreadExecutor;
-  let sent: { stop: () => void; sizes: number[] };
-  beforeEach(() => (sent = trackMessages()));
-  afterEach(async () => {
-    sent.stop();
-    await executor.close();
-  });
+  const h = batchHarness(quick);
 
-  // The definition ran short: from now on its stages may wait deep on a lane and share messages.
-  // A lane holds as many short stages as make queuedMs of work: here, as many as it can (32).
-  async function learnt(cores = 1, warm = 1): Promise<Int32Array> {
-    executor = new WorkerThreadExecutor(cores, warm, 1000);
-    const cell = cells();
-    await executor.run(attemptOf(quick(cell, 63)));
-    sent.sizes.length = 0;
-    return cell;
-  }
+  const learnt = (cores?: number, warm?: number) => h.learnt(cores, warm);
 
-  // Runs these stages as the engine hands them over: all in one turn, each as the executor takes it.
+  // Runs these stages as the engine hands them over: all in one turn, each as the h.executor takes it.
   function runAll(stages: ReturnType<typeof quick>[]): Promise<Quick>[] {
     return stages.map((s) => {
-      expect(executor.canQueue(s) || stages.indexOf(s) === 0).toBe(true);
-      const running = executor.run(attemptOf(s)) as Promise<Quick>;
+      expect(h.executor.canQueue(s) || stages.indexOf(s) === 0).toBe(true);
+      const running = h.executor.run(attemptOf(s)) as Promise<Quick>;
       running.catch(() => {});
       return running;
     });
   }
+
+  // Four short stages, the second of which throws.
+  const withFailureSecond = (cell: Int32Array) => [
+    quick(cell, 0),
+    quick(cell, 1, 'throws'),
+    quick(cell, 2),
+    quick(cell, 3),
+  ];
 
   test('sends short stages several to a message, and answers each with its own result', async () => {
     const cell = await learnt();
@@ -53,18 +44,18 @@ describe('worker batches: short stages share messages', () => {
     const results = await Promise.all(runAll(ks.map((k) => quick(cell, k))));
 
     expect(results.map((r) => r.k)).toEqual(ks);
-    expect(sent.sizes).toEqual([16, 4]); // one message per stage: [1, 1, ...]
+    expect(h.sent.sizes).toEqual([16, 4]); // one message per stage: [1, 1, ...]
     for (const k of ks) expect(Atomics.load(cell, k)).toBe(1);
   });
 
   test('takes one stage ahead again once the definition ran long', async () => {
     const cell = await learnt();
-    await executor.run(attemptOf(quick(cell, 0, 'long', 0, 5)));
-    const running = executor.run(attemptOf(quick(cell, 1, 'gated', 2)));
+    await h.executor.run(attemptOf(quick(cell, 0, 'long', 0, 5)));
+    const running = h.executor.run(attemptOf(quick(cell, 1, 'gated', 2)));
     await until(cell, 1);
-    const ahead = executor.run(attemptOf(quick(cell, 3)));
+    const ahead = h.executor.run(attemptOf(quick(cell, 3)));
 
-    expect(executor.canQueue(quick(cell, 4))).toBe(false); // true: it waits behind a long stage
+    expect(h.executor.canQueue(quick(cell, 4))).toBe(false); // true: it waits behind a long stage
     release(cell, 2);
     await Promise.all([running, ahead]);
   });
@@ -76,22 +67,17 @@ describe('worker batches: short stages share messages', () => {
     );
 
     expect(results.map((r) => r.k)).toEqual([0, 1, 2, 3]);
-    expect(sent.sizes).toEqual([4, 2]); // [4]: the two after it waited for it
+    expect(h.sent.sizes).toEqual([4, 2]); // [4]: the two after it waited for it
     expect([0, 1, 2, 3].map((k) => Atomics.load(cell, k))).toEqual([1, 1, 1, 1]);
   });
 
   test('a failure ends its batch: the stages after it run only once it is handled', async () => {
     const cell = await learnt();
-    const [ok, failed, after, last] = runAll([
-      quick(cell, 0),
-      quick(cell, 1, 'throws'),
-      quick(cell, 2),
-      quick(cell, 3),
-    ]);
+    const [ok, failed, after, last] = runAll(withFailureSecond(cell));
     // As the engine of a run that stops does: in the failure's reaction, it takes back what waits.
     await expect(
       failed!.catch((error: unknown) => {
-        executor.withdraw();
+        h.executor.withdraw();
         throw error;
       }),
     ).rejects.toThrow('quick 1 failed');
@@ -99,19 +85,14 @@ describe('worker batches: short stages share messages', () => {
     await expect(last).rejects.toBeInstanceOf(AttemptWithdrawn);
     await expect(ok).resolves.toMatchObject({ k: 0 });
     // The lane's thread takes its tickets in order: once this one ran, it has passed the others.
-    await executor.run(attemptOf(quick(cell, 4)));
+    await h.executor.run(attemptOf(quick(cell, 4)));
 
     expect([2, 3].map((k) => Atomics.load(cell, k))).toEqual([0, 0]); // [1, 1]: they ran past the failure
   });
 
   test('the stages after a failure in a batch run when the failure does not stop them', async () => {
     const cell = await learnt();
-    const [ok, failed, after, last] = runAll([
-      quick(cell, 0),
-      quick(cell, 1, 'throws'),
-      quick(cell, 2),
-      quick(cell, 3),
-    ]);
+    const [ok, failed, after, last] = runAll(withFailureSecond(cell));
 
     await expect(failed).rejects.toThrow('quick 1 failed');
     await expect(Promise.all([ok, after, last])).resolves.toMatchObject([{ k: 0 }, { k: 2 }, { k: 3 }]);
@@ -157,20 +138,20 @@ describe('worker batches: short stages share messages', () => {
       ...[1, 2, 3, 4, 5].map((k) => quick(cell, k)),
     ]);
     await until(cell, 0);
-    executor.withdraw();
+    h.executor.withdraw();
     for (const w of waiting) await expect(w).rejects.toBeInstanceOf(AttemptWithdrawn);
     release(cell, 10);
     await running;
-    await executor.run(attemptOf(quick(cell, 6)));
+    await h.executor.run(attemptOf(quick(cell, 6)));
 
     expect([1, 2, 3, 4, 5].map((k) => Atomics.load(cell, k))).toEqual([0, 0, 0, 0, 0]);
   });
 
   test('moves every stage waiting behind a busy lane to a lane gone idle', async () => {
     const cell = await learnt(2, 2);
-    const held = executor.run(attemptOf(quick(cell, 0, 'gated', 10))) as Promise<Quick>;
+    const held = h.executor.run(attemptOf(quick(cell, 0, 'gated', 10))) as Promise<Quick>;
     await until(cell, 0);
-    const other = executor.run(attemptOf(quick(cell, 1, 'gated', 11))) as Promise<Quick>;
+    const other = h.executor.run(attemptOf(quick(cell, 1, 'gated', 11))) as Promise<Quick>;
     await until(cell, 1);
     const waiting = runAll([2, 3, 4, 5].map((k) => quick(cell, k)));
     release(cell, 11);
@@ -202,15 +183,3 @@ describe('worker batches in a run', () => {
     }
   });
 });
-
-// Sizes of the messages sent to worker threads: 1 for a stage alone, the batch's length for a batch.
-function trackMessages(): { sizes: number[]; stop: () => void } {
-  const sizes: number[] = [];
-  const run = Object.getOwnPropertyDescriptor(Tinypool.prototype, 'run')!.value as Tinypool['run'];
-  Tinypool.prototype.run = function (this: Tinypool, task: unknown, options?: object) {
-    const batch = (task as { batch?: unknown[] }).batch;
-    sizes.push(batch ? batch.length : 1);
-    return run.call(this, task, options);
-  } as Tinypool['run'];
-  return { sizes, stop: () => (Tinypool.prototype.run = run) };
-}

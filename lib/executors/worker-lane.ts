@@ -83,11 +83,11 @@ export class Lane {
   channel!: SharedArrayBuffer;
   nextTicket = 1;
   readonly tasks: LaneTask[] = [];
-  /** Tasks with a ticket, not sent yet (the executor's #flush). */
+  /** Tasks with a ticket, not sent yet (#flush). */
   outbox: Unsent[] = [];
   /** Messages sent to the thread and not answered yet. */
   messages = 0;
-  /** When the outbox goes, if it waits to (the executor's #schedule). */
+  /** When the outbox goes, if it waits to (#schedule). */
   flush: 'now' | 'soon' | undefined;
   /** The promise of the last stage that ended here, and the ends not yet announced (the executor's #ended). */
   lastEnded: Promise<unknown> | undefined;
@@ -112,6 +112,11 @@ export class Lane {
     return this.nextTicket - lastClaimed(this.channel) >= ring - 2 * laneDepth;
   }
 
+  /** An idle lane whose ring is crowded gets a fresh thread (its tickets start again from 1). */
+  uncrowd(): void {
+    if (this.tasks.length === 0 && this.crowded) this.renew();
+  }
+
   /** A fresh thread (and pool) for the lane; the old ones are ended. Returns the tasks it never sent. */
   renew(): LaneTask[] {
     const old = this.pool;
@@ -126,12 +131,13 @@ export class Lane {
     if (old) void end(old, oldChannel);
     return unsent;
   }
+
   /**
    * Sends a task given its ticket here: a stage that goes alone at once if fewer than two messages
    * are out, a short one through the outbox, with others.
    */
   send(task: LaneTask): void {
-    if (this.messages < 2 && this.outbox.length === 0 && !(task.short && !task.alone)) {
+    if (this.messages < 2 && this.outbox.length === 0 && !batched(task)) {
       this.#post([task]);
       return;
     }
@@ -170,11 +176,10 @@ export class Lane {
           this.outbox.shift();
           continue;
         }
-        const { task } = entry;
-        const batched = task.short && !task.alone;
-        if (tasks.length > 0 && (!batched || tasks.length === batchSize)) break;
+        const together = batched(entry.task);
+        if (tasks.length > 0 && (!together || tasks.length === batchSize)) break;
         tasks.push(this.outbox.shift()!.task);
-        if (!batched) break;
+        if (!together) break;
       }
       if (tasks.length > 0) this.#post(tasks);
     }
@@ -209,12 +214,9 @@ export class Lane {
     pending.then(
       (answer) => {
         answered();
-        if (tasks.length === 1) {
-          if (current(only!, 0)) this.answers.answered(this, only!, pool, answer);
-          return;
-        }
+        const outcomes = tasks.length === 1 ? [answer] : (answer as unknown[]);
         tasks.forEach((task, k) => {
-          if (current(task, k)) this.answers.answered(this, task, pool, (answer as unknown[])[k]);
+          if (current(task, k)) this.answers.answered(this, task, pool, outcomes[k]);
         });
       },
       (error: unknown) => {
@@ -227,6 +229,11 @@ export class Lane {
       },
     );
   }
+}
+
+// Whether a task goes with others in a batch: a short stage, unless a batch it was in could not be sent.
+function batched(task: LaneTask): boolean {
+  return task.short && !task.alone;
 }
 
 // Whether a busy lane takes one more stage: a second one, or a short stage behind short ones

@@ -215,10 +215,7 @@ export class WorkerThreadExecutor implements Executor {
       this.#reportStarts();
       // A lane idle since a stage moved no stages to it (the one they wait behind had only just
       // started) takes them over now, if it still runs.
-      if (this.#lanes.some((lane) => lane.tasks.length > 1)) {
-        const idle = this.#idleLane();
-        if (idle) this.#steal(idle);
-      }
+      this.#stealForIdleLane();
       const lanes = [...this.#lanes, ...this.#own];
       if (lanes.some((lane) => lane.tasks.some((task) => !task.begun))) this.#watchStarts();
     }, startsPollMs).unref();
@@ -418,16 +415,18 @@ export class WorkerThreadExecutor implements Executor {
     task.attempt.signal.removeEventListener('abort', task.onAbort);
     const k = lane.tasks.indexOf(task);
     if (k >= 0) lane.tasks.splice(k, 1);
-    if (this.#withdrawing) {
-      if (this.#own.delete(lane)) void end(lane.pool, lane.channel);
-    } else if (this.#own.delete(lane)) {
+    if (this.#own.delete(lane)) {
       void end(lane.pool, lane.channel);
       // A core is free: a stage waiting behind a busy lane moves to an idle one.
-      if (this.#lanes.some((other) => other.tasks.length > 1)) {
-        const idle = this.#idleLane();
-        if (idle) this.#steal(idle);
-      }
-    } else if (lane.tasks.length === 0) this.#steal(lane);
+      if (!this.#withdrawing) this.#stealForIdleLane();
+    } else if (lane.tasks.length === 0 && !this.#withdrawing) this.#steal(lane);
+  }
+
+  // Stages waiting behind a busy lane move to an idle lane, if there is one.
+  #stealForIdleLane(): void {
+    if (!this.#lanes.some((lane) => lane.tasks.length > 1)) return;
+    const idle = this.#idleLane();
+    if (idle) this.#steal(idle);
   }
 
   // A lane with nothing to run, made if fewer than cores exist; undefined when none is free.
@@ -435,7 +434,7 @@ export class WorkerThreadExecutor implements Executor {
     if (this.#running() >= this.#cores) return undefined;
     for (const lane of this.#lanes) {
       if (lane.tasks.length > 0) continue;
-      if (lane.crowded) lane.renew();
+      lane.uncrowd();
       return lane;
     }
     if (this.#lanes.length >= this.#cores) return undefined;
@@ -452,7 +451,7 @@ export class WorkerThreadExecutor implements Executor {
   // long after this lane went idle: they move here instead, unless that stage only just started
   // (short stages end before a move would pay for itself). Those its thread took up stay.
   #steal(idle: Lane): void {
-    if (idle.tasks.length === 0 && idle.crowded) idle.renew();
+    idle.uncrowd();
     const time = performance.timeOrigin + performance.now();
     for (const lane of this.#lanes) {
       const running = lane.tasks[0];

@@ -1,5 +1,5 @@
 import { TsdagsError } from '../errors.js';
-import type { RemoteThread } from '../remote/job-runner.js';
+import { remoteThreads, type RemoteThread } from '../remote/job-runner.js';
 import { Option, type Command } from 'commander';
 import { workerCommand, type WorkerCommandOptions } from '../remote/worker-command.js';
 import { checkPipelineFile } from './load-pipeline.js';
@@ -46,7 +46,8 @@ export function addWorkerCommand(program: Command): void {
     .option('--queue <name>', "the BullMQ queue: the orchestrator's --queue (default: tsdags)")
     .option(
       '--thread <where>',
-      "where stages run: worker (threads, the default) or main (this process's main thread, for I/O-bound stages)",
+      'where stages run: auto (the default: short stages on the main thread, others on worker threads), ' +
+        "worker (always threads) or main (this process's main thread, for I/O-bound stages)",
     )
     .option('--verbose', 'show stack traces')
     .action(runWorker);
@@ -68,10 +69,11 @@ export function toWorkerOptions(flags: WorkerFlags): WorkerCommandOptions {
 }
 
 function parseThread(text: string): RemoteThread {
-  if (text === 'worker' || text === 'main') return text;
+  if (remoteThreads.includes(text as RemoteThread)) return text as RemoteThread;
   throw new TsdagsError(
     'BAD_OPTION',
-    `Expected --thread to be worker or main, got "${text}": worker runs stages on threads, main ` +
-      "on this process's main thread.",
+    `Expected --thread to be auto, worker or main, got "${text}": auto runs short stages on this ` +
+      "process's main thread and others on worker threads, worker runs every stage on threads, main " +
+      "every stage on this process's main thread.",
   );
 }

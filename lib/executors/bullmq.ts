@@ -131,6 +131,7 @@ export class BullMQExecutor implements Executor {
       instance: attempt.name,
       attempt: attempt.attempt,
       args,
+      ...(attempt.timed ? { timed: true } : {}),
     };
     // Jobs made in one tick wait for the connection together.
     if (
@@ -358,7 +359,7 @@ export class BullMQExecutor implements Executor {
   // processedBy ('pb'), which BullMQ writes (the worker's name, host:pid) as it takes the job and
   // before its 'active' event. Read here rather than reported by the worker: a report would cost
   // each job one more script call, event and round trip. The events of one read come together,
-  // and so do their reads.
+  // and so do their reads; a job whose 'completed' came in the same read needs none.
   #readWorkers(): void {
     const taken = this.#taken;
     this.#taken = [];
@@ -367,6 +368,8 @@ export class BullMQExecutor implements Executor {
     const { client, queue } = connected;
     batchWrites(client);
     for (const [id, tri] of taken) {
+      // Its end came in the same read, and named its worker: there is no start left to tell.
+      if (this.#pending.tryWaitingForStart(id) !== tri) continue;
       client.hget(queue.toKey(id), 'pb').then(
         (worker) => this.#pending.started(id, worker ?? undefined, tri),
         // It started all the same; a lost Redis is the watchdog's to report.

@@ -1,6 +1,7 @@
 /**
- * Which worker stages are short, judged by how long their definition's recent runs took on this
- * executor: a lane may hold several short stages, sent to its thread together (worker-lane.ts).
+ * Which worker stages are short, judged by how long their definition's recent runs took: a lane
+ * may hold several short stages, sent to its thread together (worker-lane.ts), and a remote worker
+ * runs them on its main thread (job-runner.ts).
  */
 import type { Stage, StageDefinition } from '../stage/stage.js';
 import { laneDepth } from './worker-lane.js';
@@ -28,8 +29,14 @@ export class RunTimes {
    * that is not short.
    */
   depthOf(stage: Stage): number {
-    const recent = this.#recentMs.get(stage.definition);
-    if (recent === undefined || recent >= shortMs || stage.options.resourceLimits) return 0;
+    if (stage.options.resourceLimits || !this.isShort(stage.definition)) return 0;
+    const recent = this.#recentMs.get(stage.definition)!;
     return Math.max(2, Math.min(laneDepth, Math.floor(this.queuedMs / Math.max(recent, 0.01))));
+  }
+
+  /** Whether the definition's recent runs all took under shortMs. */
+  isShort(definition: StageDefinition): boolean {
+    const recent = this.#recentMs.get(definition);
+    return recent !== undefined && recent < shortMs;
   }
 }

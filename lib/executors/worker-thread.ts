@@ -63,13 +63,14 @@ export class WorkerThreadExecutor implements Executor {
 
   /**
    * `cores` caps the lanes; the first stage starts `warm` of them at once (default 1), so the
-   * threads boot while it runs instead of when the next stages are ready. `queuedMs`: the work of
-   * short stages a lane holds (ms): a stage that becomes ready waits about this long at most.
+   * threads boot while it runs instead of when the next stages are ready. `runTimes`: where the
+   * stages' run times are kept (shared by executors that run the same stages), and how much work
+   * of short stages a lane holds.
    */
-  constructor(cores: number, warm = 1, queuedMs = 2) {
+  constructor(cores: number, warm = 1, runTimes = new RunTimes(2)) {
     this.#cores = cores;
     this.#warm = Math.min(cores, warm);
-    this.#runTimes = new RunTimes(queuedMs);
+    this.#runTimes = runTimes;
     this.queueAhead = cores * (laneDepth - 1);
   }
 

@@ -5,6 +5,7 @@
  */
 import { CancelledError, InternalError, UncloneableValueError } from '../errors.js';
 import type { Attempt } from '../executors/executor.js';
+import { RunTimes } from '../executors/run-times.js';
 import { WorkerThreadExecutor } from '../executors/worker-thread.js';
 import { defaultRetryPolicy, isRetryable } from '../run/retry.js';
 import type { Stage, StageDefinition } from '../stage/stage.js';
@@ -23,14 +24,22 @@ export interface RunnableJob {
   moveToWait(token?: string): Promise<unknown>;
 }
 
-/** Where a remote worker runs stages: worker threads (default), or its main thread (I/O-bound stages). */
-export type RemoteThread = 'worker' | 'main';
+/**
+ * Where a remote worker runs stages. `auto` (the default): on its main thread once the stage's
+ * recent runs all took under 1 ms and its attempt has no timeout, else on a worker thread; `worker`:
+ * always on worker threads; `main`: always on its main thread (I/O-bound stages).
+ */
+export type RemoteThread = 'auto' | 'worker' | 'main';
+
+/** The values of RemoteThread, as `--thread` and `startWorker()` take them. */
+export const remoteThreads: readonly RemoteThread[] = ['auto', 'worker', 'main'];
 
 interface ActiveJob {
   readonly runId: string;
-  readonly abort: AbortController;
   readonly job: RunnableJob;
   readonly token: string | undefined;
+  /** Stops its stage: its job fails with CancelledError(reason). */
+  stop(reason: unknown): void;
 }
 
 interface Slot {
@@ -43,6 +52,8 @@ export class JobRunner {
   readonly #worker: string;
   readonly #thread: RemoteThread;
   readonly #slots: Slot[] = [];
+  // How long each stage's recent runs took, here and on the threads: `auto` runs the short ones here.
+  readonly #runTimes = new RunTimes(2);
   readonly #active = new Map<string, ActiveJob>();
   #closed = false;
 
@@ -77,12 +88,23 @@ export class JobRunner {
       return fail(error);
     }
 
-    const abort = new AbortController();
+    const slot = this.#onThread(definition, data) ? this.#takeSlot() : undefined;
+    // A stage on a thread is stopped by aborting its signal, which terminates the thread; one here
+    // cannot be stopped, its job fails at once (it is short, or on the main thread by request).
+    const abort = slot ? new AbortController() : undefined;
+    let cancel!: (reason: unknown) => void;
+    const stopped = new Promise<never>((_, reject) => {
+      // Rejected before the abort, whose thread rejects the stage with the bare reason: the job
+      // fails as cancelled, which BullMQ does not retry.
+      cancel = (reason) => {
+        reject(new CancelledError(reason));
+        abort?.abort(reason);
+      };
+    });
     const key = jobId ?? `${data.runId}-${data.instance}-${data.attempt}`;
-    this.#active.set(key, { runId: data.runId, abort, job, token });
-    const forward = (): void => abort.abort(signal?.reason);
+    this.#active.set(key, { runId: data.runId, job, token, stop: cancel });
+    const forward = (): void => cancel(signal?.reason);
     signal?.addEventListener('abort', forward, { once: true });
-    const slot = this.#thread === 'worker' ? this.#takeSlot() : undefined;
     try {
       const attempt: Attempt = {
         // What the worker executor reads of a stage: its definition and options (resourceLimits).
@@ -96,7 +118,7 @@ export class JobRunner {
           throw new InternalError('a remote stage was retried by its worker thread executor');
         },
         // Aborting terminates the stage's thread (the worker executor passes it to tinypool).
-        signal: abort.signal,
+        signal: abort?.signal ?? neverAborted,
         context: () => {
           throw new InternalError('a remote function stage asked for a class stage context');
         },
@@ -106,12 +128,7 @@ export class JobRunner {
           threadId = thread;
         },
       };
-      const stopped = new Promise<never>((_, reject) => {
-        const onAbort = (): void => reject(new CancelledError(abort.signal.reason));
-        if (abort.signal.aborted) onAbort();
-        else abort.signal.addEventListener('abort', onAbort, { once: true });
-      });
-      const running = slot ? slot.executor.run(attempt) : runInline(definition, attempt);
+      const running = slot ? slot.executor.run(attempt) : this.#runHere(definition, attempt);
       const value = await Promise.race([running, stopped]);
       try {
         return { worker: this.#worker, value: encodeValue(value) };
@@ -132,7 +149,7 @@ export class JobRunner {
     let stopped = 0;
     for (const [key, job] of this.#active) {
       if ('runId' in target ? job.runId === target.runId : key === target.jobId) {
-        job.abort.abort(reason);
+        job.stop(reason);
         stopped++;
       }
     }
@@ -158,10 +175,36 @@ export class JobRunner {
     await Promise.all(this.#slots.splice(0).map((slot) => slot.executor.close()));
   }
 
+  // `auto`: a stage goes to a thread unless it is known to be short (its recent runs, on a thread or
+  // here, all took under shortMs), so that a thread's wake-up (about 0.25 ms of CPU on both sides)
+  // does not cost more than the stage. One with a timeout or resource limits always goes there:
+  // only a thread can be stopped or limited.
+  #onThread(definition: StageDefinition, data: StageJobData): boolean {
+    if (this.#thread !== 'auto') return this.#thread === 'worker';
+    return (
+      data.timed === true ||
+      definition.options.resourceLimits !== undefined ||
+      !this.#runTimes.isShort(definition)
+    );
+  }
+
+  // On this process's main thread, timed for `auto`, which tells short stages by their recent runs.
+  #runHere(definition: StageDefinition, attempt: Attempt): Promise<unknown> {
+    attempt.begin(0);
+    const started = performance.now();
+    const running = Promise.resolve().then(() => definition.fn!(...attempt.args));
+    if (this.#thread === 'auto') {
+      const ran = (): void => this.#runTimes.ran(definition, performance.now() - started);
+      running.then(ran, ran);
+    }
+    return running;
+  }
+
   #takeSlot(): Slot {
     if (this.#closed) throw new CancelledError('the worker is stopping');
     let slot = this.#slots.find((s) => !s.busy);
-    if (!slot) this.#slots.push((slot = { executor: new WorkerThreadExecutor(1), busy: false }));
+    if (!slot)
+      this.#slots.push((slot = { executor: new WorkerThreadExecutor(1, 1, this.#runTimes), busy: false }));
     slot.busy = true;
     return slot;
   }
@@ -180,10 +223,8 @@ function bullmqFailure(error: unknown): Error {
   return unrecoverable;
 }
 
-function runInline(definition: StageDefinition, attempt: Attempt): Promise<unknown> {
-  attempt.begin(0);
-  return Promise.resolve().then(() => definition.fn!(...attempt.args));
-}
+// The signal of a stage run on the main thread: aborting could not stop it.
+const neverAborted = new AbortController().signal;
 
 function decodeArgs(encoded: string, jobId: string | undefined): unknown[] {
   let args: unknown;

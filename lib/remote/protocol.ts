@@ -37,6 +37,11 @@ export interface StageJobData {
    * work nobody waits for.
    */
   readonly stopped?: true;
+  /**
+   * Set when the attempt has a timeout: the worker runs it where it can be stopped (a worker
+   * thread), never on its main thread. Workers before it refuse a job that has it (unknown field).
+   */
+  readonly timed?: true;
 }
 
 /** A job's return value. */
@@ -91,7 +96,7 @@ function escapeId(part: string): string {
   return part.replace(/[%:]/g, (c) => (c === '%' ? '%25' : '%3A'));
 }
 
-const fields = new Set(['v', 'runId', 'stage', 'instance', 'attempt', 'args', 'stopped']);
+const fields = new Set(['v', 'runId', 'stage', 'instance', 'attempt', 'args', 'stopped', 'timed']);
 // Fields a job could use to smuggle code or a module in; named in the error so the sender learns why.
 const moduleFields = /^(module|modules|path|file|filename|url|import|require|code|source|script|fn)$/i;
 const pathLike = /[/\\]|^(file|data|https?|node|blob):/i;
@@ -137,5 +142,14 @@ export function parseStageJob(data: unknown, jobId: string | undefined): StageJo
   if (record.stopped === true) {
     return reject('its orchestrator stopped it (a timeout, or a cancelled run): nobody waits for its result');
   }
-  return { v: protocolVersion, runId, stage, instance, attempt, args };
+  if (record.timed !== undefined && record.timed !== true) return reject('its "timed" is not true');
+  return {
+    v: protocolVersion,
+    runId,
+    stage,
+    instance,
+    attempt,
+    args,
+    ...(record.timed ? { timed: true } : {}),
+  };
 }

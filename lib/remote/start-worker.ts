@@ -2,7 +2,7 @@ import { availableParallelism, hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import type { Worker } from 'bullmq';
 import { TsdagsError, describeValue } from '../errors.js';
-import { JobRunner, type RemoteThread, type RunnableJob } from './job-runner.js';
+import { JobRunner, remoteThreads, type RemoteThread, type RunnableJob } from './job-runner.js';
 import { loadPipelineModule, moduleUrl } from './load-module.js';
 import { cancelChannel, defaultQueue, parseCancel, type StageJobResult } from './protocol.js';
 import {
@@ -30,7 +30,11 @@ export interface RemoteWorkerOptions {
   queue?: string;
   /** BullMQ's Redis key prefix; default `'bull'`. */
   prefix?: string;
-  /** Run stages on worker threads (default) or on this process's main thread (I/O-bound stages). */
+  /**
+   * Where stages run: `auto` (default) runs a stage on this process's main thread once its recent
+   * runs all took under 1 ms and its attempt has no timeout, else on a worker thread; `worker`
+   * always on worker threads; `main` always on this process's main thread (I/O-bound stages).
+   */
   thread?: RemoteThread;
   /** BullMQ's job lock (ms): a worker silent this long has its job re-run elsewhere; default 30000. */
   lockDuration?: number;
@@ -176,7 +180,7 @@ function checkOptions(options: RemoteWorkerOptions): Settings {
     throw new TypeError(`Expected an options object in startWorker(), got ${describeValue(options)}.`);
   }
   const { module, concurrency = availableParallelism(), queue = defaultQueue, prefix = 'bull' } = options;
-  const { thread = 'worker' } = options;
+  const { thread = 'auto' } = options;
   if (!(module instanceof URL) && (typeof module !== 'string' || module.length === 0)) {
     throw new TypeError(
       `Expected \`module\` to be the pipeline file's path or URL, got ${describeValue(module)}.`,
@@ -188,8 +192,10 @@ function checkOptions(options: RemoteWorkerOptions): Settings {
     );
   }
   checkQueueNames(queue, prefix);
-  if (thread !== 'worker' && thread !== 'main') {
-    throw new TypeError(`Expected \`thread\` to be 'worker' or 'main', got ${describeValue(thread)}.`);
+  if (!remoteThreads.includes(thread)) {
+    throw new TypeError(
+      `Expected \`thread\` to be 'auto', 'worker' or 'main', got ${describeValue(thread)}.`,
+    );
   }
   for (const name of ['lockDuration', 'stalledInterval', 'maxStalledCount'] as const) {
     const value = options[name];

@@ -1,10 +1,10 @@
 /**
- * `tsdags worker <file> --redis url [--concurrency N] [--queue name] [--thread main]`: the CLI's part is flag
+ * `tsdags worker <file> --redis url [--concurrency N] [--queue name] [--thread auto|worker|main]`: the CLI's part is flag
  * parsing; this runs the worker until SIGTERM or SIGINT. The first signal lets running stages
  * finish; a second one stops them at once and hands their jobs back to the queue.
  */
 import { describeValue } from '../errors.js';
-import type { RemoteThread } from './job-runner.js';
+import { remoteThreads, type RemoteThread } from './job-runner.js';
 import { startWorker, type RemoteWorker } from './start-worker.js';
 
 /** The flags of `tsdags worker`, as the CLI parsed them. */
@@ -13,7 +13,7 @@ export interface WorkerCommandOptions {
   /** A whole number from 1 up (a string from the command line is accepted). */
   concurrency?: number | string;
   queue?: string;
-  /** Where stages run: worker threads (default), or the worker's main thread (`--thread main`). */
+  /** Where stages run (`--thread`): auto (default), worker threads, or the worker's main thread. */
   thread?: RemoteThread;
 }
 
@@ -84,10 +84,10 @@ function untilStopped(worker: RemoteWorker, io: WorkerCommandIo): Promise<void> 
 }
 
 function checkThread(value: unknown): RemoteThread {
-  if (value !== 'worker' && value !== 'main') {
-    throw new TypeError(`Expected --thread to be worker or main, got ${describeValue(value)}.`);
+  if (!remoteThreads.includes(value as RemoteThread)) {
+    throw new TypeError(`Expected --thread to be auto, worker or main, got ${describeValue(value)}.`);
   }
-  return value;
+  return value as RemoteThread;
 }
 
 function parseCount(value: number | string): number {

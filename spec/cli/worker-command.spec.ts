@@ -30,7 +30,7 @@ describe('tsdags worker with bad input: exit 2, one sentence on stderr, no stack
     [
       '--thread process',
       ['worker', fixture('ok.mjs'), '--redis', nowhere, '--thread', 'process'],
-      /Expected --thread to be worker or main, got "process"/,
+      /Expected --thread to be auto, worker or main, got "process"/,
     ],
     [
       '--queue with a colon',

@@ -4,6 +4,7 @@
 import { Pipeline, type Stage } from 'tsdags';
 import type { Attempt } from '../../lib/executors/executor.js';
 import { AttemptWithdrawn } from '../../lib/executors/executor.js';
+import { RunTimes } from '../../lib/executors/run-times.js';
 import { WorkerThreadExecutor } from '../../lib/executors/worker-thread.js';
 import { lone, release, rq, tally } from '../fixtures/batches-review.mjs';
 import { until, waitFor } from '../fixtures/lanes-review.mjs';
@@ -174,7 +175,7 @@ describe('worker batches under review', () => {
   // object its module keeps (a cache, an accumulator) answers with what the object holds after
   // the last stage of the batch, not what it returned: alone, each stage gets its own snapshot.
   test('answers each stage of a batch with its result as it was when the stage returned', async () => {
-    h.executor = new WorkerThreadExecutor(1, 1, 1000);
+    h.executor = new WorkerThreadExecutor(1, 1, new RunTimes(1000));
     const cell = cells();
     const first = (await h.executor.run(attemptOf(tally(cell, 0)))) as { count: number };
     h.sent.sizes.length = 0;

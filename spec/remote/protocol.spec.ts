@@ -24,6 +24,7 @@ describe('parseStageJob()', () => {
 
   test('accepts the fields of a stage job', () => {
     expect(parseStageJob(valid, 'j')).toEqual(valid);
+    expect(parseStageJob({ ...valid, timed: true }, 'j')).toEqual({ ...valid, timed: true });
   });
 
   test.each([
@@ -36,6 +37,7 @@ describe('parseStageJob()', () => {
     ['arguments not encoded', { ...valid, args: [1] }, /arguments are not encoded/],
     ['a string', 'add', /data is not an object but string/],
     ['the mark of a job its orchestrator stopped', { ...valid, stopped: true }, /orchestrator stopped it/],
+    ['a "timed" that is not true', { ...valid, timed: 'yes' }, /its "timed" is not true/],
   ])('refuses a job with %s', (_label, data, message) => {
     expect(() => parseStageJob(data, 'j')).toThrow(RemoteJobRejectedError);
     expect(() => parseStageJob(data, 'j')).toThrow(message);

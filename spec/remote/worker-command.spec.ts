@@ -111,5 +111,5 @@ test('workerCommand() rejects a bad --redis, --concurrency or --thread before lo
   );
   await expect(
     workerCommand(pipelineFile, { redis: redis.url, thread: 'process' as never }, io),
-  ).rejects.toThrow(/Expected --thread to be worker or main, got "process"/);
+  ).rejects.toThrow(/Expected --thread to be auto, worker or main, got "process"/);
 });

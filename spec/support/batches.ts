@@ -1,5 +1,6 @@
 import Tinypool from 'tinypool';
 import type { Stage } from 'tsdags';
+import { RunTimes } from '../../lib/executors/run-times.js';
 import { WorkerThreadExecutor } from '../../lib/executors/worker-thread.js';
 import { attemptOf } from './attempts.js';
 
@@ -44,7 +45,7 @@ export function batchHarness(short: (cell: Int32Array, k: number) => Stage): Bat
       return tracking;
     },
     async learnt(cores = 1, warm = 1) {
-      harness.executor = new WorkerThreadExecutor(cores, warm, 1000);
+      harness.executor = new WorkerThreadExecutor(cores, warm, new RunTimes(1000));
       const cell = new Int32Array(new SharedArrayBuffer(4 * 64));
       await harness.executor.run(attemptOf(short(cell, 63)));
       tracking.sizes.length = 0;

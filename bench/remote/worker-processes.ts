@@ -1,6 +1,6 @@
 /**
  * Remote workers for the BullMQ suite, as a user starts them: `tsdags worker <module> --redis <url>
- * --queue <name> --concurrency <n> [--thread main]` from the build (dist/cli/bin.js), each in its own process, with
+ * --queue <name> --concurrency <n> [--thread auto|worker|main]` from the build (dist/cli/bin.js), each in its own process, with
  * plain node. Ready once each has printed its "ready on queue" line; stopped with SIGTERM (the
  * graceful stop), then SIGKILL if one has not exited within a few seconds.
  */
@@ -19,8 +19,8 @@ export interface WorkerSettings {
   readonly concurrency: number;
   /** The pipeline module the workers load (a path). */
   readonly module: string;
-  /** Where they run stages (`--thread`): worker threads (the default) or their main thread. */
-  readonly thread?: 'worker' | 'main';
+  /** Where they run stages (`--thread`): auto (the default), worker threads or their main thread. */
+  readonly thread?: 'auto' | 'worker' | 'main';
 }
 
 /** Some running `tsdags worker` processes on one queue. */

@@ -11,7 +11,7 @@ import { fan } from '../workloads.js';
 const suite = 'bullmq';
 const raw = 'raw BullMQ';
 
-type Thread = 'worker' | 'main';
+type Thread = 'auto' | 'worker' | 'main';
 
 /**
  * One tsdags contender: how many worker processes, where they run stages, and how many jobs the
@@ -42,15 +42,19 @@ export async function bullmq(ctx: BenchContext): Promise<SuiteResult> {
   const concurrency = ctx.cores;
   // `cores` as the executor's docs advise (the workers' total concurrency), and every stage at
   // once (as addBulk queues every job at once).
-  const fleets = (['worker', 'main'] as const).flatMap((thread) =>
+  const fleets = (['auto', 'worker', 'main'] as const).flatMap((thread) =>
     [1, 2].map((processes) => ({ processes, thread, queue: `bench-${processes}-${thread}` })),
   );
   const setups: Setup[] = fleets.flatMap((fleet) =>
     [fleet.processes * concurrency, dag.size].map((cores) => ({ ...fleet, cores })),
   );
+  const where: Record<Thread, string> = {
+    auto: 'auto, the default: short stages on their main thread',
+    worker: 'stages on worker threads',
+    main: 'stages on their main thread',
+  };
   const label = ({ processes, thread, cores }: Setup): string =>
-    `tsdags, ${processes} worker process${processes > 1 ? 'es' : ''} (stages on ` +
-    `${thread === 'main' ? 'their main thread' : 'worker threads'}), cores ${cores}`;
+    `tsdags, ${processes} worker process${processes > 1 ? 'es' : ''} (${where[thread]}), cores ${cores}`;
 
   const redis = await startRedis();
   const started: { stop(): Promise<void> }[] = [];
@@ -141,8 +145,10 @@ export async function bullmq(ctx: BenchContext): Promise<SuiteResult> {
           `Median of ${runs} interleaved runs after one warm-up, on a private redis-server (127.0.0.1) started ` +
             `for the suite. tsdags: \`pipeline.run({ executor: 'bullmq', storeDir: false, cores })\` on a fresh ` +
             `pipeline of ${dag.size} no-op stages (root, ${n}, sink), run by \`tsdags worker\` processes ` +
-            `(\`--concurrency ${concurrency}\` each; stages on worker threads, their default, or with \`--thread main\` ` +
-            'on their main thread, where raw BullMQ runs its processor) started before the runs; ' +
+            `(\`--concurrency ${concurrency}\` each, \`--thread\`: auto, their default, runs a stage on their main ` +
+            'thread, where raw BullMQ runs its processor, once its runs are known to take under 1 ms, and on a ' +
+            'worker thread until then; worker always on worker threads; main always on their main thread) ' +
+            'started before the runs; ' +
             // 4: jobsPerCore in lib/remote/executor-options.ts.
             "*cores*: the workers' total concurrency (what the docs advise; the run then keeps up to 4 × " +
             `cores jobs in Redis, running or waiting) or every stage. Raw BullMQ: ${n} no-op jobs with one ` +

@@ -33,7 +33,8 @@ export function overheadContenders(dag: Dag, cores: number, storeDir: string): C
  */
 export async function overhead(ctx: BenchContext): Promise<SuiteResult> {
   const sizes = ctx.quick ? [10_000] : [10_000, 100_000];
-  const runs = ctx.quick ? 3 : 5;
+  // A 10,000-stage run takes about 0.1 s, and the machine's noise is as large: more runs there.
+  const runsOf = (n: number): number => (ctx.quick ? 3 : n <= 10_000 ? 9 : 5);
   const rows: string[][] = [];
   const targets: Target[] = [];
   const perStage = new Map<string, number>();
@@ -43,7 +44,10 @@ export async function overhead(ctx: BenchContext): Promise<SuiteResult> {
       if (!ctx.selected(suite, name)) continue;
       ctx.progress(`${suite}: ${name}`);
       const dag = workload(name);
-      const { wall: samples, cpu } = await sideBySide(overheadContenders(dag, ctx.cores, ctx.storeDir), runs);
+      const { wall: samples, cpu } = await sideBySide(
+        overheadContenders(dag, ctx.cores, ctx.storeDir),
+        runsOf(n),
+      );
       const us = (system: string): number => (median(samples.get(system)!) * 1000) / dag.size;
       const reference = us('p-graph');
       for (const [system, ms] of samples) {
@@ -97,7 +101,7 @@ export async function overhead(ctx: BenchContext): Promise<SuiteResult> {
             numeric: [2, 3, 4, 5, 6, 7],
             rows,
             notes: [
-              `Median of ${runs} interleaved runs after one warm-up; each run builds the system's own graph ` +
+              `Median of ${runsOf(sizes[0]!)} (10,000 stages) or ${runsOf(100_000)} (100,000) interleaved runs after one warm-up; each run builds the system's own graph ` +
                 "from the workload (tsdags: stages, `.after()`, `addStages`, `start({ thread: 'main' })`) and runs it to " +
                 'the end. p-graph and greedy run at most `cores` tasks at once; level-sync runs a whole level at once. ' +
                 "*CPU*: the process's user + system time (GC threads included), steadier than wall time on a " +

@@ -82,14 +82,19 @@ export class TimeoutError extends TsdagsError {
   readonly stage: string;
   readonly timeoutMs: number;
 
-  constructor(stage: string, timeoutMs: number, thread: 'worker' | 'main') {
+  /** `loading`: its worker thread was still importing its module, so its code never started. */
+  constructor(stage: string, timeoutMs: number, thread: 'worker' | 'main' | 'loading') {
     super(
       'TIMEOUT',
       `Stage "${stage}" timed out after ${timeoutMs} ms` +
         (thread === 'worker'
-          ? ': its worker thread was terminated. '
-          : ': it was abandoned (main-thread code cannot be stopped; watch ctx.signal to stop early). ') +
-        'Raise its `timeout` option if it needs longer.',
+          ? ': its worker thread was terminated. Raise its `timeout` option if it needs longer.'
+          : thread === 'main'
+            ? ': it was abandoned (main-thread code cannot be stopped; watch ctx.signal to stop early). ' +
+              'Raise its `timeout` option if it needs longer.'
+            : ' importing its module in a worker thread, before its code started: the thread was ' +
+              "terminated. Look for what the module's top level waits for (an await that never " +
+              'ends), or raise the `timeout` option if the import needs longer.'),
     );
     this.stage = stage;
     this.timeoutMs = timeoutMs;

@@ -27,6 +27,12 @@ export interface Attempt {
    */
   begin(threadId: number, worker?: string, at?: number): void;
   /**
+   * For a timed attempt, an executor whose thread loads the stage's module before its code starts
+   * calls this as the thread takes the attempt up: the load may take as long as the stage's
+   * timeout, then fails with a TimeoutError (a module whose top level waits forever).
+   */
+  loading?(): void;
+  /**
    * The retries left to this attempt and their back-off, for an executor that retries failed
    * tries itself (BullMQ's attempts) rather than failing the attempt for the engine to retry.
    */

@@ -65,6 +65,8 @@ export function isWorkerFailure(value: unknown): value is WorkerFailure {
  * - Int32 3 (acknowledged): the last failed ticket the main side has handled. After a failure the
  *   worker claims nothing until then, so a run that stops on it can take back the stages next in
  *   line before they start;
+ * - Int32 4 (taken): cell 2 again, notified, for the main side to wait on (a timed stage's module
+ *   load is timed from then); raised past every ticket when the thread is gone, to let waiters go;
  * - a ring of `ring` places, one per ticket modulo `ring`: an Int32 claimed cell (the ticket the
  *   worker took up there: cell 2 alone says only how far it got, and a batch that stopped early
  *   skips the tickets after its end unclaimed), an Int32 revoked cell (the ticket the main side
@@ -81,14 +83,15 @@ const started = 0;
 const note = 1;
 const claimed = 2;
 const acknowledged = 3;
-const claimedOffset = 16;
+const taken = 4;
+const claimedOffset = 32;
 const revokedOffset = claimedOffset + 4 * ring;
 const stampOffset = revokedOffset + 4 * ring;
 const noteOffset = stampOffset + 16 * ring;
 export const laneChannelBytes = noteOffset + 1024;
 
 function cells(channel: SharedArrayBuffer): Int32Array {
-  return new Int32Array(channel, 0, 4);
+  return new Int32Array(channel, 0, 5);
 }
 
 function claimedCells(channel: SharedArrayBuffer): Int32Array {
@@ -170,15 +173,22 @@ export function runTime(channel: SharedArrayBuffer, ticket: number): number {
   return s[place + 1]! - s[place]!;
 }
 
-/** Releases every waiter of whenStarted: for a lane whose thread is gone. */
+/** Resolves once the lane's worker has taken up task `ticket` (or a later one): see isClaimed. */
+export function whenClaimed(channel: SharedArrayBuffer, ticket: number): Promise<void> {
+  return reached(channel, taken, ticket);
+}
+
+/** Releases every waiter of whenStarted and whenClaimed: for a lane whose thread is gone. */
 export function releaseStartWaiters(channel: SharedArrayBuffer): void {
   raise(channel, started, 0x7fffffff);
+  raise(channel, taken, 0x7fffffff);
 }
 
 /** The worker takes up task `ticket`; false when the main side took it back first. */
 export function claimTask(channel: SharedArrayBuffer, ticket: number): boolean {
   Atomics.store(claimedCells(channel), ticket % ring, ticket);
   Atomics.store(cells(channel), claimed, ticket);
+  raise(channel, taken, ticket);
   if (Atomics.load(revokedCells(channel), ticket % ring) === ticket) return false;
   // Its place's stamps are those of the ticket `ring` before it until its own are written.
   stamps(channel).fill(0, 2 * (ticket % ring), 2 * (ticket % ring) + 2);

@@ -27,6 +27,7 @@ import {
   runTime,
   startStamp,
   takeDeathNote,
+  whenClaimed,
   whenStarted,
 } from './worker-protocol.js';
 
@@ -277,6 +278,11 @@ export class WorkerThreadExecutor implements Executor {
     // their start is read from the lane with their end, or by #watchStarts. Behind another stage,
     // it says so after that one's end (beginNext): events never show more than cores running.
     if (task.attempt.timed) {
+      // Its module's load is timed from when its thread takes it up: one that never ends fails it.
+      void whenClaimed(channel, ticket).then(() => {
+        if (task.ticket === ticket && task.pool === pool && !task.done && isClaimed(channel, ticket))
+          task.attempt.loading?.();
+      });
       void whenStarted(channel, ticket).then(() => {
         if (task.pool === pool && lane.tasks[0] === task && lane.endsWaiting === 0) begin(task);
       });

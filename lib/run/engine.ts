@@ -270,6 +270,7 @@ export class Engine implements AttemptHost {
       const timeout = (stage.options.timeout ?? this.#options.defaults.timeout)!;
       const thread = threadId === 0 && worker === undefined ? 'main' : 'worker';
       const elapsed = at === undefined ? 0 : Math.max(0, now() - at);
+      attempt.over(); // its module's load, if that was timed
       attempt.timer = setTimeout(
         () => controller.abort(new TimeoutError(stage.name, timeout, thread)),
         Math.max(0, timeout - elapsed),
@@ -278,6 +279,21 @@ export class Engine implements AttemptHost {
     // A try after one its executor retried: the stage runs again.
     if (this.#backOffOver(attempt)) this.state.status[i] = Code.Running;
     this.#book.started(i, attempt.number, threadId, worker, at);
+  }
+
+  /**
+   * @internal Called by a timed attempt whose thread took it up, before its stage's module loads:
+   * the load may take as long as the timeout (its own clock starts at began()).
+   */
+  loading(i: number, attempt: StageAttempt): void {
+    const controller = attempt.controller;
+    if (!controller || attempt.timer !== undefined) return;
+    const stage = this.#graph.stages[i]!;
+    const timeout = (stage.options.timeout ?? this.#options.defaults.timeout)!;
+    attempt.timer = setTimeout(
+      () => controller.abort(new TimeoutError(stage.name, timeout, 'loading')),
+      timeout,
+    );
   }
 
   /** @internal The retries left to an attempt (none once the run stops) and their back-off. */

@@ -13,6 +13,7 @@ export interface AttemptHost {
     worker: string | undefined,
     at: number | undefined,
   ): void;
+  loading(index: number, attempt: StageAttempt): void;
   retryLeft(index: number, attempt: StageAttempt): RetryPolicy;
   retried(index: number, attempt: StageAttempt, error: unknown, delayMs: number): boolean;
 }
@@ -84,6 +85,10 @@ export class StageAttempt implements Attempt {
   begin(threadId: number, worker?: string, at?: number): void {
     this.began = true;
     this.#host.began(this.index, this, threadId, worker, at);
+  }
+
+  loading(): void {
+    if (!this.began) this.#host.loading(this.index, this);
   }
 
   get retry(): RetryPolicy {

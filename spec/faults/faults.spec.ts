@@ -21,6 +21,7 @@ import {
   throws,
   uncloneable,
 } from '../fixtures/faults.mjs';
+import { stuckImport } from '../fixtures/hanging-import.mjs';
 import { deferred, stagesWith } from '../support/schedule.js';
 
 const cell = () => new Int32Array(new SharedArrayBuffer(4));
@@ -90,6 +91,20 @@ describe('faults in worker stages are stage failures', () => {
     // With one core, "independent" could only run after the stuck thread was ended.
     expectOthersIntact(result);
   });
+
+  test('a timed stage whose module never finishes loading in its thread times out too', async () => {
+    const result = await runBeside(stuckImport().named('faulty'), { cores: 1 });
+    const cause = failureOf(result, 'faulty').cause;
+
+    expect(cause).toBeInstanceOf(TimeoutError);
+    expect((cause as TimeoutError).message).toBe(
+      'Stage "faulty" timed out after 300 ms importing its module in a worker thread, before its code ' +
+        "started: the thread was terminated. Look for what the module's top level waits for (an await " +
+        'that never ends), or raise the `timeout` option if the import needs longer.',
+    );
+    // Its thread was ended: with one core, "independent" ran on a fresh one.
+    expectOthersIntact(result);
+  }, 20_000);
 
   test('a timed-out stage is retried', async () => {
     const attempts = cell();

@@ -1,0 +1,271 @@
+/**
+ * A hostile review of 54ae315 and 04962c5 (remote workers' `--thread auto`, the default: a stage
+ * known short runs on the worker process's main thread). Specs marked "BUG" fail on that code and
+ * pass once it is fixed; the others pin behaviour that holds.
+ * The worker processes load spec/fixtures/remote/review-threads-pipeline.mjs.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Queue, QueueEvents } from 'bullmq';
+import {
+  Pipeline,
+  UncloneableValueError,
+  type RunOptions,
+  type RunResult,
+  type Stage,
+  type StageStartEvent,
+} from 'tsdags';
+import { stageJobId } from '../../lib/remote/protocol.js';
+import {
+  rvExit,
+  rvFlaky,
+  rvHold,
+  rvShape,
+  rvSpin,
+  rvStray,
+  rvTimed,
+  rvValue,
+} from '../fixtures/remote/review-threads.mjs';
+import { startRedis, type RedisServer } from '../support/redis-server.js';
+import { spawnCliWorker, spawnWorker, type WorkerProcess } from '../support/worker-process.js';
+
+const module = fileURLToPath(new URL('../fixtures/remote/review-threads-pipeline.mjs', import.meta.url));
+let redis: RedisServer;
+let dir: string;
+const workers: WorkerProcess[] = [];
+const closing: { close(): Promise<unknown> }[] = [];
+
+beforeAll(async () => {
+  redis = await startRedis();
+  dir = mkdtempSync(join(tmpdir(), 'tsdags-threads-review-'));
+});
+
+afterAll(async () => {
+  await Promise.all(workers.map((worker) => worker.stop()));
+  await Promise.all(closing.map((c) => c.close()));
+  await redis?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+// A worker of its own on a queue of its own (what it learns of run times stays its own); auto
+// unless `thread` says otherwise.
+async function workerOn(queue: string, thread?: string, cli = false): Promise<WorkerProcess> {
+  const env: Record<string, string> = thread ? { TSDAGS_THREAD: thread } : {};
+  const worker = cli
+    ? spawnCliWorker({ redis: redis.url, queue, module })
+    : spawnWorker({ redis: redis.url, queue, module, env });
+  workers.push(worker);
+  await worker.waitFor(/ready on queue/);
+  return worker;
+}
+
+const remote = (queue: string, options: RunOptions = {}): RunOptions => ({
+  executor: 'bullmq',
+  redis: redis.url,
+  queue,
+  storeDir: false,
+  ...options,
+});
+
+function runOf(queue: string, stages: Stage[], options: RunOptions = {}) {
+  return new Pipeline().addStages(stages).run(remote(queue, options));
+}
+
+// Runs one stage; its output, or the cause of its failure.
+async function outcome(queue: string, s: Stage, options: RunOptions = {}): Promise<unknown> {
+  const result = await runOf(queue, [s], options).done;
+  return result.status === 'succeeded' ? result.output(s) : result.errors[0]?.cause;
+}
+
+// Two 'ok' runs: the first on a thread, then, known short, on the main thread.
+async function makeShort(queue: string, factory: (mode: string) => Stage): Promise<void> {
+  expect([await outcome(queue, factory('ok')), await outcome(queue, factory('ok'))]).toEqual([
+    'thread',
+    'main',
+  ]);
+}
+
+// What the orchestrator sees of an error, but its message (which says where it was thrown).
+function shape(error: unknown) {
+  const e = error as Error & Record<string, unknown>;
+  return { name: e.name, class: e.constructor.name, code: e.code, detail: e.detail, keys: Object.keys(e) };
+}
+
+test('BUG: an error thrown on the main thread reaches the orchestrator as the same error from a thread', async () => {
+  const q = 'rv-errors';
+  await workerOn(q);
+  // A failed run on a thread is not timed: the stage is not known short yet.
+  const thrownThere = (await outcome(q, rvShape('throw'))) as Error;
+  const rejectedThere = (await outcome(q, rvShape('reject'))) as Error;
+  expect([thrownThere.message, rejectedThere.message]).toEqual(['thrown on thread', 'rejected on thread']);
+  await makeShort(q, rvShape);
+  const thrownHere = (await outcome(q, rvShape('throw'))) as Error;
+  const rejectedHere = (await outcome(q, rvShape('reject'))) as Error;
+  expect([thrownHere.message, rejectedHere.message]).toEqual(['thrown on main', 'rejected on main']);
+  // Where a stage runs depends on how long its earlier runs took: its error must not.
+  expect([shape(thrownHere), shape(rejectedHere)]).toEqual([shape(thrownThere), shape(rejectedThere)]);
+});
+
+test('a result structured clone refuses fails the same way on the main thread as on a thread, unretried', async () => {
+  const q = 'rv-uncloneable';
+  await workerOn(q);
+  const options = { retries: 2, retryDelay: 0 };
+  const there = await runOf(q, [rvValue('fn').named('v')], options).done;
+  await makeShort(q, rvValue);
+  const here = await runOf(q, [rvValue('fn').named('v')], options).done;
+  for (const result of [there, here]) {
+    expect(result.errors[0]?.cause).toBeInstanceOf(UncloneableValueError);
+    expect(result.events.filter((e) => e.type === 'stage:retry')).toEqual([]);
+  }
+  expect((here.errors[0]!.cause as Error).message).toBe((there.errors[0]!.cause as Error).message);
+});
+
+test('a cancelled run fails its stage on the main thread as cancelled, unretried; the stage runs on to its end', async () => {
+  const q = 'rv-cancel';
+  const worker = await workerOn(q);
+  const queue = new Queue(q, { connection: { url: redis.url } });
+  const events = new QueueEvents(q, { connection: { url: redis.url } });
+  closing.push(queue, events);
+  await makeShort(q, (mode) => rvHold(mode, '', ''));
+  const release = join(dir, 'cancel-release');
+  const h = rvHold('hold', release, 'cancel');
+  const run = runOf(q, [h], { retries: 3, retryDelay: 0 });
+  await worker.waitFor(/rv-holding cancel main/);
+  run.cancel();
+  const result = await run.done;
+  expect(result.status).toBe('cancelled');
+  const job = (await queue.getJob(stageJobId(result.runId, h.name, 1)))!;
+  await expect(job.waitUntilFinished(events)).rejects.toThrow(/cancelled/);
+  expect([await job.getState(), (await queue.getJob(job.id!))?.attemptsMade]).toEqual(['failed', 1]);
+  await worker.waitFor(/stopped 1 stage\(s\)/);
+  // It cannot be stopped there: it ends when released, and its long run sends the stage back to a thread.
+  const ended = worker.next(/rv-held cancel main/);
+  writeFileSync(release, '');
+  await ended;
+  expect(await outcome(q, rvHold('ok', '', ''))).toBe('thread');
+  expect(worker.lines.filter((line) => line.startsWith('rv-holding'))).toHaveLength(1);
+});
+
+test('BUG: a stage on the main thread cancelled before it ended is no longer known short', async () => {
+  const q = 'rv-hang';
+  const worker = await workerOn(q);
+  await makeShort(q, (mode) => rvHold(mode, '', ''));
+  const run = runOf(q, [rvHold('hang', '', 'hang')]);
+  await worker.waitFor(/rv-hanging hang main/);
+  run.cancel();
+  expect((await run.done).status).toBe('cancelled');
+  await worker.waitFor(/stopped 1 stage\(s\)/);
+  // Its run has lasted far longer than 1 ms, and goes on: the next one goes to a thread, where it
+  // can be stopped, as the docs say ("a run of 1 ms or more sends the stage back to the threads").
+  expect(await outcome(q, rvHold('ok', '', ''))).toBe('thread');
+});
+
+// Whether the worker process exited before the run ended; the run's status and error.
+async function survives(worker: WorkerProcess, q: string, s: Stage) {
+  const run = runOf(q, [s]);
+  const exited = await Promise.race([run.done.then(() => null), worker.exited.then(([code]) => code)]);
+  if (exited !== null) run.cancel();
+  const result = await run.done;
+  const cause = result.errors[0]?.cause as Error | undefined;
+  return { exited, status: result.status, output: cause ? cause.message : result.output(s) };
+}
+
+test('BUG: a stage that calls process.exit() fails on the main thread as on a thread, and the worker lives', async () => {
+  const q = 'rv-exit';
+  const worker = await workerOn(q);
+  const called = expect.stringContaining('process.exit(7) was called by a stage');
+  expect(await survives(worker, q, rvExit('exit'))).toEqual({ exited: null, status: 'failed', output: called });
+  await makeShort(q, rvExit);
+  expect(await survives(worker, q, rvExit('exit'))).toEqual({ exited: null, status: 'failed', output: called });
+});
+
+test('a stray rejection on a thread costs the worker process nothing', async () => {
+  const q = 'rv-stray-thread';
+  const worker = await workerOn(q, 'worker');
+  expect(await survives(worker, q, rvStray('stray'))).toMatchObject({ exited: null });
+  expect(await outcome(q, rvStray('ok'))).toBe('thread');
+});
+
+test('BUG: a stray rejection of a stage on the main thread does not end the worker process', async () => {
+  const q = 'rv-stray-main';
+  const worker = await workerOn(q);
+  await makeShort(q, rvStray);
+  expect(await survives(worker, q, rvStray('stray'))).toEqual({ exited: null, status: 'succeeded', output: 'main' });
+  expect(await outcome(q, rvStray('ok'))).toBe('main');
+});
+
+test('SIGTERM lets a stage on the main thread finish; its result reaches the orchestrator', async () => {
+  const q = 'rv-term';
+  const worker = await workerOn(q, undefined, true);
+  await makeShort(q, (mode) => rvHold(mode, '', ''));
+  const release = join(dir, 'term-release');
+  const h = rvHold('hold', release, 'term');
+  const run = runOf(q, [h]);
+  await worker.waitFor(/rv-holding term main/);
+  worker.child.kill('SIGTERM');
+  await worker.waitFor(/SIGTERM: finishing the running stages/);
+  writeFileSync(release, '');
+  const result = await run.done;
+  expect([result.status, result.output(h)]).toEqual(['succeeded', 'main']);
+  expect(await worker.exited).toEqual([0, null]);
+});
+
+test('a second SIGTERM hands a stage running on the main thread back to the queue; another worker runs it', async () => {
+  const q = 'rv-force';
+  const first = await workerOn(q, undefined, true);
+  await makeShort(q, (mode) => rvHold(mode, '', ''));
+  const release = join(dir, 'force-release');
+  const h = rvHold('hold', release, 'force');
+  const run = runOf(q, [h]);
+  await first.waitFor(/rv-holding force main/);
+  first.child.kill('SIGTERM');
+  await first.waitFor(/SIGTERM: finishing the running stages/);
+  first.child.kill('SIGTERM');
+  expect(await first.exited).toEqual([0, null]);
+  const second = await workerOn(q);
+  await second.waitFor(/rv-holding force thread/);
+  writeFileSync(release, '');
+  const result = await run.done;
+  expect([result.status, result.output(h)]).toEqual(['succeeded', 'thread']);
+});
+
+test("every stage:start names its worker, though a stage on the main thread ends in its start's read", async () => {
+  const q = 'rv-starts';
+  const worker = await workerOn(q);
+  const id = `${hostname()}:${worker.pid}`;
+  const chain = Array.from({ length: 20 }, (_, k) => rvSpin(0).named(`spin-${k}`));
+  chain.forEach((s, k) => k > 0 && s.after(chain[k - 1]!));
+  const fan = Array.from({ length: 20 }, (_, k) => rvSpin(0).named(`fan-${k}`).after(chain[19]!));
+  const result = await runOf(q, [...chain, ...fan]).done;
+  expect(result.status).toBe('succeeded');
+  expect(fan.map((s) => result.output(s))).toContain('main');
+  const starts = result.events.filter((e): e is StageStartEvent => e.type === 'stage:start');
+  expect(starts.map((e) => e.stage).sort()).toEqual([...chain, ...fan].map((s) => s.name).sort());
+  expect(new Set(starts.map((e) => e.worker))).toEqual(new Set([id]));
+});
+
+test('a stage with its own timeout always runs on a thread; a stage awaiting I/O too', async () => {
+  const q = 'rv-timed';
+  await workerOn(q);
+  const where = [];
+  for (let k = 0; k < 3; k++) where.push(await outcome(q, rvTimed()));
+  expect(where).toEqual(['thread', 'thread', 'thread']);
+  const waits = [];
+  for (let k = 0; k < 3; k++) waits.push(await outcome(q, rvHold('sleep', '', '')));
+  expect(waits).toEqual(['thread', 'thread', 'thread']);
+});
+
+test("a failing stage on the main thread is retried by its job's attempts, there", async () => {
+  const q = 'rv-retries';
+  await workerOn(q);
+  await makeShort(q, (mode) => rvFlaky(mode, '', 0));
+  const f = rvFlaky('fail', join(dir, 'flaky-runs'), 2);
+  const result: RunResult = await runOf(q, [f], { retries: 3, retryDelay: 0 }).done;
+  expect([result.status, result.output(f)]).toEqual(['succeeded', 'main']);
+  const tries = result.events.flatMap((e) => ('stage' in e && 'attempt' in e ? [`${e.type} ${e.attempt}`] : []));
+  expect(tries).toEqual(['stage:start 1', 'stage:retry 1', 'stage:start 2', 'stage:retry 2', 'stage:start 3', 'stage:done 3']);
+  const errors = result.events.flatMap((e) => (e.type === 'stage:retry' ? [(e.error.cause as Error).message] : []));
+  expect(errors).toEqual(['rv flaky run 1 on main', 'rv flaky run 2 on main']);
+});

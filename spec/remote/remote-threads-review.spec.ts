@@ -84,12 +84,12 @@ async function outcome(queue: string, s: Stage, options: RunOptions = {}): Promi
   return result.status === 'succeeded' ? result.output(s) : result.errors[0]?.cause;
 }
 
-// Two 'ok' runs: the first on a thread, then, known short, on the main thread.
+// 'ok' runs: the first on a thread, then, once known short, on the main thread. Its runs are timed
+// by the clock: on a loaded machine one may take 1 ms, and the next goes to a thread again.
 async function makeShort(queue: string, factory: (mode: string) => Stage): Promise<void> {
-  expect([await outcome(queue, factory('ok')), await outcome(queue, factory('ok'))]).toEqual([
-    'thread',
-    'main',
-  ]);
+  const where = [await outcome(queue, factory('ok'))];
+  while (where.length < 10 && where.at(-1) !== 'main') where.push(await outcome(queue, factory('ok')));
+  expect([where[0], where.at(-1)]).toEqual(['thread', 'main']);
 }
 
 // What the orchestrator sees of an error, but its message (which says where it was thrown).
@@ -127,6 +127,19 @@ test('a result structured clone refuses fails the same way on the main thread as
   expect((here.errors[0]!.cause as Error).message).toBe((there.errors[0]!.cause as Error).message);
 });
 
+test('BUG: a Buffer result reaches the orchestrator as the same type from the main thread as from a thread', async () => {
+  const q = 'rv-buffer';
+  await workerOn(q);
+  // Its first run, on a thread, makes it known short.
+  const there = (await outcome(q, rvValue('buffer'))) as { bytes: Uint8Array; where: string };
+  const here = (await outcome(q, rvValue('buffer'))) as { bytes: Uint8Array; where: string };
+  expect([there.where, here.where]).toEqual(['thread', 'main']);
+  // From a thread, a Uint8Array (as a local run gives): String(bytes) is '97,98'. From the main
+  // thread, a Buffer: String(bytes) is 'ab'.
+  const seen = (value: { bytes: Uint8Array }) => [Buffer.isBuffer(value.bytes), String(value.bytes)];
+  expect(seen(here)).toEqual(seen(there));
+});
+
 test('a cancelled run fails its stage on the main thread as cancelled, unretried; the stage runs on to its end', async () => {
   const q = 'rv-cancel';
   const worker = await workerOn(q);
@@ -137,7 +150,7 @@ test('a cancelled run fails its stage on the main thread as cancelled, unretried
   const release = join(dir, 'cancel-release');
   const h = rvHold('hold', release, 'cancel');
   const run = runOf(q, [h], { retries: 3, retryDelay: 0 });
-  await worker.waitFor(/rv-holding cancel main/);
+  expect(await worker.waitFor(/rv-holding cancel/)).toBe('rv-holding cancel main');
   run.cancel();
   const result = await run.done;
   expect(result.status).toBe('cancelled');
@@ -158,7 +171,7 @@ test('BUG: a stage on the main thread cancelled before it ended is no longer kno
   const worker = await workerOn(q);
   await makeShort(q, (mode) => rvHold(mode, '', ''));
   const run = runOf(q, [rvHold('hang', '', 'hang')]);
-  await worker.waitFor(/rv-hanging hang main/);
+  expect(await worker.waitFor(/rv-hanging hang/)).toBe('rv-hanging hang main');
   run.cancel();
   expect((await run.done).status).toBe('cancelled');
   await worker.waitFor(/stopped 1 stage\(s\)/);
@@ -222,7 +235,7 @@ test('SIGTERM lets a stage on the main thread finish; its result reaches the orc
   const release = join(dir, 'term-release');
   const h = rvHold('hold', release, 'term');
   const run = runOf(q, [h]);
-  await worker.waitFor(/rv-holding term main/);
+  expect(await worker.waitFor(/rv-holding term/)).toBe('rv-holding term main');
   worker.child.kill('SIGTERM');
   await worker.waitFor(/SIGTERM: finishing the running stages/);
   writeFileSync(release, '');
@@ -230,31 +243,6 @@ test('SIGTERM lets a stage on the main thread finish; its result reaches the orc
   expect([result.status, result.output(h)]).toEqual(['succeeded', 'main']);
   expect(await worker.exited).toEqual([0, null]);
 });
-
-test('BUG: a second SIGTERM hands a stage running on the main thread back to the queue and exits; another worker runs it', async () => {
-  const q = 'rv-force';
-  const first = await workerOn(q, undefined, true);
-  await makeShort(q, (mode) => rvHold(mode, '', ''));
-  const release = join(dir, 'force-release');
-  const h = rvHold('hold', release, 'force');
-  const run = runOf(q, [h]);
-  await first.waitFor(/rv-holding force main/);
-  first.child.kill('SIGTERM');
-  await first.waitFor(/SIGTERM: finishing the running stages/);
-  first.child.kill('SIGTERM');
-  await first.waitFor(/SIGTERM: stopping now/);
-  try {
-    // On a thread, the stage is stopped and the process exits at once. BUG: here it waits for the
-    // stage to end (the test times out).
-    expect(await first.exited).toEqual([0, null]);
-    const second = await workerOn(q);
-    await second.waitFor(/rv-holding force thread/);
-  } finally {
-    writeFileSync(release, '');
-  }
-  const result = await run.done;
-  expect([result.status, result.output(h)]).toEqual(['succeeded', 'thread']);
-}, 30_000);
 
 test("every stage:start names its worker, though a stage on the main thread ends in its start's read", async () => {
   const q = 'rv-starts';
@@ -287,7 +275,7 @@ test("a failing stage on the main thread is retried by its job's attempts, there
   await makeShort(q, (mode) => rvFlaky(mode, '', 0));
   const f = rvFlaky('fail', join(dir, 'flaky-runs'), 2);
   const result: RunResult = await runOf(q, [f], { retries: 3, retryDelay: 0 }).done;
-  expect([result.status, result.output(f)]).toEqual(['succeeded', 'main']);
+  expect(result.status).toBe('succeeded');
   const tries = result.events.flatMap((e) =>
     'stage' in e && 'attempt' in e ? [`${e.type} ${e.attempt}`] : [],
   );
@@ -299,8 +287,38 @@ test("a failing stage on the main thread is retried by its job's attempts, there
     'stage:start 3',
     'stage:done 3',
   ]);
+  // The first try on the main thread; the next where their clock sent them.
   const errors = result.events.flatMap((e) =>
     e.type === 'stage:retry' ? [(e.error.cause as Error).message] : [],
   );
-  expect(errors).toEqual(['rv flaky run 1 on main', 'rv flaky run 2 on main']);
+  expect(errors).toEqual([
+    'rv flaky run 1 on main',
+    expect.stringMatching(/^rv flaky run 2 on (main|thread)$/),
+  ]);
 });
+
+// Last: on the code reviewed its first worker runs on until the end of the file.
+test('BUG: a second SIGTERM hands a stage running on the main thread back to the queue and exits; another worker runs it', async () => {
+  const q = 'rv-force';
+  const first = await workerOn(q, undefined, true);
+  await makeShort(q, (mode) => rvHold(mode, '', ''));
+  const release = join(dir, 'force-release');
+  const h = rvHold('hold', release, 'force');
+  const run = runOf(q, [h]);
+  expect(await first.waitFor(/rv-holding force/)).toBe('rv-holding force main');
+  first.child.kill('SIGTERM');
+  await first.waitFor(/SIGTERM: finishing the running stages/);
+  first.child.kill('SIGTERM');
+  await first.waitFor(/SIGTERM: stopping now/);
+  try {
+    // On a thread, the stage is stopped and the process exits at once. BUG: here it waits for the
+    // stage to end (the test times out).
+    expect(await first.exited).toEqual([0, null]);
+    const second = await workerOn(q);
+    await second.waitFor(/rv-holding force thread/);
+  } finally {
+    writeFileSync(release, '');
+  }
+  const result = await run.done;
+  expect([result.status, result.output(h)]).toEqual(['succeeded', 'thread']);
+}, 30_000);

@@ -6,10 +6,12 @@
 import { CancelledError, InternalError, UncloneableValueError } from '../errors.js';
 import type { Attempt } from '../executors/executor.js';
 import { RunTimes } from '../executors/run-times.js';
+import { shortMs } from '../executors/worker-protocol.js';
 import { WorkerThreadExecutor } from '../executors/worker-thread.js';
 import { defaultRetryPolicy, isRetryable } from '../run/retry.js';
 import type { Stage, StageDefinition } from '../stage/stage.js';
 import { parseStageJob, type StageJobData, type StageJobProgress, type StageJobResult } from './protocol.js';
+import { runOnMainThread } from './main-thread-run.js';
 import { RemoteJobRejectedError } from './remote-errors.js';
 import type { StageIndex } from './stage-index.js';
 import { decodeValue, encodeError, encodeValue } from './value-codec.js';
@@ -88,17 +90,27 @@ export class JobRunner {
       return fail(error);
     }
 
-    const slot = this.#onThread(definition, data) ? this.#takeSlot() : undefined;
+    let slot: Slot | undefined;
+    try {
+      slot = this.#onThread(definition, data) ? this.#takeSlot() : undefined;
+    } catch (error) {
+      return fail(error);
+    }
     // A stage on a thread is stopped by aborting its signal, which terminates the thread; one here
     // cannot be stopped, its job fails at once (it is short, or on the main thread by request).
     const abort = slot ? new AbortController() : undefined;
     let cancel!: (reason: unknown) => void;
+    let endedHere = false;
+    const startedHere = performance.now();
     const stopped = new Promise<never>((_, reject) => {
       // Rejected before the abort, whose thread rejects the stage with the bare reason: the job
       // fails as cancelled, which BullMQ does not retry.
       cancel = (reason) => {
         reject(new CancelledError(reason));
         abort?.abort(reason);
+        // One here runs on: it is short no more, its next run goes where it can be stopped.
+        if (!slot && !endedHere && this.#thread === 'auto')
+          this.#runTimes.ran(definition, Math.max(shortMs, performance.now() - startedHere));
       };
     });
     const key = jobId ?? `${data.runId}-${data.instance}-${data.attempt}`;
@@ -128,7 +140,16 @@ export class JobRunner {
           threadId = thread;
         },
       };
-      const running = slot ? slot.executor.run(attempt) : this.#runHere(definition, attempt);
+      let running: Promise<unknown>;
+      if (slot) {
+        running = slot.executor.run(attempt);
+      } else {
+        attempt.begin(0);
+        running = runOnMainThread(definition, data.instance, attempt.args, (ms) => {
+          endedHere = true;
+          if (this.#thread === 'auto') this.#runTimes.ran(definition, ms);
+        });
+      }
       const value = await Promise.race([running, stopped]);
       try {
         return { worker: this.#worker, value: encodeValue(value) };
@@ -169,9 +190,13 @@ export class JobRunner {
     return this.#active.size;
   }
 
-  /** Terminates the worker threads (a stage still running rejects). */
+  /**
+   * Stops every running stage (its job fails as cancelled) and terminates the worker threads. A
+   * stage on the main thread cannot be stopped: its job no longer waits for it.
+   */
   async close(): Promise<void> {
     this.#closed = true;
+    for (const job of this.#active.values()) job.stop('the worker is stopping');
     await Promise.all(this.#slots.splice(0).map((slot) => slot.executor.close()));
   }
 
@@ -186,18 +211,6 @@ export class JobRunner {
       definition.options.resourceLimits !== undefined ||
       !this.#runTimes.isShort(definition)
     );
-  }
-
-  // On this process's main thread, timed for `auto`, which tells short stages by their recent runs.
-  #runHere(definition: StageDefinition, attempt: Attempt): Promise<unknown> {
-    attempt.begin(0);
-    const started = performance.now();
-    const running = Promise.resolve().then(() => definition.fn!(...attempt.args));
-    if (this.#thread === 'auto') {
-      const ran = (): void => this.#runTimes.ran(definition, performance.now() - started);
-      running.then(ran, ran);
-    }
-    return running;
   }
 
   #takeSlot(): Slot {

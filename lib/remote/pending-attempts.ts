@@ -118,7 +118,8 @@ export class PendingAttempts {
     }
     if (!pending.begun && typeof report.threadId === 'number') {
       pending.begun = true;
-      pending.attempt.begin(report.threadId, report.worker);
+      // A failure's report says which thread failed it; a remote start has threadId -1 all the same.
+      pending.attempt.begin(typeof report.failure === 'string' ? -1 : report.threadId, report.worker);
     }
   }
 

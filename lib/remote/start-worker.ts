@@ -103,6 +103,11 @@ export async function startWorker(options: RemoteWorkerOptions): Promise<RemoteW
     },
   );
   let closing = false;
+  // A stage on this thread that leaves a promise to reject unhandled would end the process (Node's
+  // default), where on a worker thread it costs nothing: say so instead, while this worker runs.
+  const onStray = (reason: unknown): void =>
+    log(`tsdags worker ${id}: a stage left a promise that rejected unhandled: ${describeReason(reason)}`);
+  if (settings.thread !== 'worker') process.on('unhandledRejection', onStray);
   // Errors of the job loop (a lost connection, a lock lost after a long pause): reported, never fatal.
   worker.on('error', (error) => {
     if (!closing) log(`tsdags worker ${id}: ${error.message}`);
@@ -131,6 +136,7 @@ export async function startWorker(options: RemoteWorkerOptions): Promise<RemoteW
     dropRedisClient(subscriber);
     dropRedisClient(client);
     await runner.close();
+    process.off('unhandledRejection', onStray);
     throw isAuthError(error) ? new RedisUnavailableError(target.address, 0, error) : error;
   }
   log(
@@ -156,6 +162,7 @@ export async function startWorker(options: RemoteWorkerOptions): Promise<RemoteW
           subscriber.disconnect(false);
           await runner.close();
           await stopping.catch(() => undefined);
+          process.off('unhandledRejection', onStray);
         })());
       }
       return (graceful ??= (async () => {
@@ -163,9 +170,14 @@ export async function startWorker(options: RemoteWorkerOptions): Promise<RemoteW
         await runner.close();
         await closeRedisClient(subscriber);
         await closeRedisClient(client);
+        process.off('unhandledRejection', onStray);
       })());
     },
   };
+}
+
+function describeReason(reason: unknown): string {
+  return reason instanceof Error ? (reason.stack ?? reason.message) : String(reason);
 }
 
 interface Settings {

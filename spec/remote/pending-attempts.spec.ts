@@ -97,3 +97,13 @@ test('a job back to wait at once after a failure report is a retry only for a st
   expect(pending.retrying('job-5', 0, true)).toBe('retried');
   expect(immediate.told).toEqual(['begin -1 host:1', 'retried again 0']);
 });
+
+test("a failure's report that comes before the read of its worker starts the attempt with threadId -1", () => {
+  const pending = new PendingAttempts(() => {});
+  const { attempt, told } = recordingAttempt();
+  void pending.add('job-1', attempt).catch(() => {});
+  // It failed on its worker's main thread (threadId 0), in the same read as its 'active'.
+  pending.progress('job-1', { worker: 'host:1', threadId: 0, failure: encodeError(new Error('bad')) });
+  pending.failed('job-1', 'bad');
+  expect(told).toEqual(['begin -1 host:1']);
+});

@@ -1,7 +1,8 @@
 /**
  * A hostile review of 54ae315 and 04962c5 (remote workers' `--thread auto`, the default: a stage
- * known short runs on the worker process's main thread). Specs marked "BUG" fail on that code and
- * pass once it is fixed; the others pin behaviour that holds.
+ * known short runs on the worker process's main thread). Specs marked "Found:" failed on that
+ * code (bugs fixed since: lib/remote/main-thread-run.ts, JobRunner.close, startWorker's
+ * unhandledRejection); the others pin behaviour that held.
  * The worker processes load spec/fixtures/remote/review-threads-pipeline.mjs.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -98,7 +99,7 @@ function shape(error: unknown) {
   return { name: e.name, class: e.constructor.name, code: e.code, detail: e.detail, keys: Object.keys(e) };
 }
 
-test('BUG: an error thrown on the main thread reaches the orchestrator as the same error from a thread', async () => {
+test('Found: an error thrown on the main thread reaches the orchestrator as the same error from a thread', async () => {
   const q = 'rv-errors';
   await workerOn(q);
   // A failed run on a thread is not timed: the stage is not known short yet.
@@ -127,7 +128,7 @@ test('a result structured clone refuses fails the same way on the main thread as
   expect((here.errors[0]!.cause as Error).message).toBe((there.errors[0]!.cause as Error).message);
 });
 
-test('BUG: a Buffer result reaches the orchestrator as the same type from the main thread as from a thread', async () => {
+test('Found: a Buffer result reaches the orchestrator as the same type from the main thread as from a thread', async () => {
   const q = 'rv-buffer';
   await workerOn(q);
   // Its first run, on a thread, makes it known short.
@@ -166,7 +167,7 @@ test('a cancelled run fails its stage on the main thread as cancelled, unretried
   expect(worker.lines.filter((line) => line.startsWith('rv-holding'))).toHaveLength(1);
 });
 
-test('BUG: a stage on the main thread cancelled before it ended is no longer known short', async () => {
+test('Found: a stage on the main thread cancelled before it ended is no longer known short', async () => {
   const q = 'rv-hang';
   const worker = await workerOn(q);
   await makeShort(q, (mode) => rvHold(mode, '', ''));
@@ -191,7 +192,7 @@ async function survives(worker: WorkerProcess, q: string, s: Stage) {
   return { exited, status: result.status, output };
 }
 
-test('BUG: a stage that calls process.exit() fails on the main thread as on a thread, and the worker lives', async () => {
+test('Found: a stage that calls process.exit() fails on the main thread as on a thread, and the worker lives', async () => {
   const q = 'rv-exit';
   const worker = await workerOn(q);
   const called = expect.stringContaining('process.exit(7) was called by a stage');
@@ -215,7 +216,7 @@ test('a stray rejection on a thread costs the worker process nothing', async () 
   expect(await outcome(q, rvStray('ok'))).toBe('thread');
 });
 
-test('BUG: a stray rejection of a stage on the main thread does not end the worker process', async () => {
+test('Found: a stray rejection of a stage on the main thread does not end the worker process', async () => {
   const q = 'rv-stray-main';
   const worker = await workerOn(q);
   await makeShort(q, rvStray);
@@ -298,7 +299,7 @@ test("a failing stage on the main thread is retried by its job's attempts, there
 });
 
 // Last: on the code reviewed its first worker runs on until the end of the file.
-test('BUG: a second SIGTERM hands a stage running on the main thread back to the queue and exits; another worker runs it', async () => {
+test('Found: a second SIGTERM hands a stage running on the main thread back to the queue and exits; another worker runs it', async () => {
   const q = 'rv-force';
   const first = await workerOn(q, undefined, true);
   await makeShort(q, (mode) => rvHold(mode, '', ''));
@@ -311,8 +312,8 @@ test('BUG: a second SIGTERM hands a stage running on the main thread back to the
   first.child.kill('SIGTERM');
   await first.waitFor(/SIGTERM: stopping now/);
   try {
-    // On a thread, the stage is stopped and the process exits at once. BUG: here it waits for the
-    // stage to end (the test times out).
+    // On a thread, the stage is stopped and the process exits at once. Found: here it waited for
+    // the stage to end (the test timed out).
     expect(await first.exited).toEqual([0, null]);
     const second = await workerOn(q);
     await second.waitFor(/rv-holding force thread/);

@@ -27,6 +27,7 @@ import {
   uncloneable,
   whoami,
 } from '../fixtures/remote/stages.mjs';
+import { attemptTrail } from '../support/trail.js';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
 import { spawnCliWorker, spawnWorker, type WorkerProcess } from '../support/worker-process.js';
 
@@ -125,10 +126,7 @@ describe.each(Object.keys(executors))('the %s executor', (name) => {
       const result = await run(new Pipeline().addStages([f]), { retries: 3, retryDelay: 10 }).done;
       expect(result.status).toBe('succeeded');
       expect(result.output(f)).toBe(3);
-      const attempts = result.events.flatMap((e) =>
-        'stage' in e && 'attempt' in e ? [`${e.type} ${e.attempt}`] : [],
-      );
-      expect(attempts).toEqual([
+      expect(attemptTrail(result.events)).toEqual([
         'stage:start 1',
         'stage:retry 1',
         'stage:start 2',

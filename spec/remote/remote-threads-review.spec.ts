@@ -29,6 +29,7 @@ import {
   rvTimed,
   rvValue,
 } from '../fixtures/remote/review-threads.mjs';
+import { attemptTrail } from '../support/trail.js';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
 import { spawnCliWorker, spawnWorker, type WorkerProcess } from '../support/worker-process.js';
 
@@ -277,10 +278,7 @@ test("a failing stage on the main thread is retried by its job's attempts, there
   const f = rvFlaky('fail', join(dir, 'flaky-runs'), 2);
   const result: RunResult = await runOf(q, [f], { retries: 3, retryDelay: 0 }).done;
   expect(result.status).toBe('succeeded');
-  const tries = result.events.flatMap((e) =>
-    'stage' in e && 'attempt' in e ? [`${e.type} ${e.attempt}`] : [],
-  );
-  expect(tries).toEqual([
+  expect(attemptTrail(result.events)).toEqual([
     'stage:start 1',
     'stage:retry 1',
     'stage:start 2',

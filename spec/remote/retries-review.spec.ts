@@ -9,15 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Queue, QueueEvents } from 'bullmq';
-import {
-  Pipeline,
-  RemoteJobRejectedError,
-  stage,
-  TimeoutError,
-  type RunEvent,
-  type RunOptions,
-  type Stage,
-} from 'tsdags';
+import { Pipeline, RemoteJobRejectedError, stage, TimeoutError, type RunOptions, type Stage } from 'tsdags';
 import { BullMQExecutor } from '../../lib/executors/bullmq.js';
 import { AttemptWithdrawn, type Attempt } from '../../lib/executors/executor.js';
 import { stageJobId } from '../../lib/remote/protocol.js';
@@ -37,6 +29,7 @@ import {
   onMain,
   slowRetry,
 } from '../fixtures/remote/review-stages.mjs';
+import { attemptTrail } from '../support/trail.js';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
 import { deferred } from '../support/schedule.js';
 import { spawnWorker, type WorkerProcess } from '../support/worker-process.js';
@@ -80,12 +73,6 @@ const remote = (options: RunOptions): RunOptions => ({
 });
 
 const runs = (log: string) => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []);
-
-/** A stage's events that carry an attempt number, as `type attempt`. */
-const trail = (events: readonly RunEvent[], name: string) =>
-  events.flatMap((e) =>
-    'stage' in e && e.stage === name && 'attempt' in e ? [`${e.type} ${e.attempt}`] : [],
-  );
 
 /** Attempt 1 of `s`, as the engine hands it to an executor, with the retries left to it. */
 function attemptOf(
@@ -137,7 +124,7 @@ test('a try that fails after the run stopped is the stage:error of its stage, no
   writeFileSync(releaseW, '');
   const result = await run.done;
   expect(result.status).toBe('failed');
-  expect(trail(result.events, f.name)).toEqual(['stage:start 1', 'stage:error 1']);
+  expect(attemptTrail(result.events, f.name)).toEqual(['stage:start 1', 'stage:error 1']);
   expect(result.stages[f.name]?.status).toBe('failed');
   expect(result.errors.map((e) => e.stage).sort()).toEqual([f.name, w.name].sort());
 });
@@ -251,7 +238,7 @@ test('a try that times out on a lost worker is not tried again by BullMQ beside 
   spawned.push(b);
   try {
     const result = await run.done;
-    expect(trail(result.events, h.name)).toEqual([
+    expect(attemptTrail(result.events, h.name)).toEqual([
       'stage:start 1',
       'stage:retry 1',
       'stage:start 2',
@@ -275,7 +262,7 @@ test('a job the worker refuses (its stage is not defined there) is not retried',
   expect(result.status).toBe('failed');
   expect(result.errors[0]?.cause).toBeInstanceOf(RemoteJobRejectedError);
   // Whether its start is told depends on whether the read of who took it ends before the refusal.
-  const ends = trail(result.events, s.name).filter((t) => !t.startsWith('stage:start'));
+  const ends = attemptTrail(result.events, s.name).filter((t) => !t.startsWith('stage:start'));
   expect(ends).toEqual(['stage:error 1']);
 });
 
@@ -305,7 +292,7 @@ test('run.cancel() while a stage waits out its back-off removes its job: the sta
   });
   const result = await run.done;
   expect(result.status).toBe('cancelled');
-  expect(trail(result.events, f.name)).toEqual(['stage:start 1', 'stage:retry 1', 'stage:cancel 0']);
+  expect(attemptTrail(result.events, f.name)).toEqual(['stage:start 1', 'stage:retry 1', 'stage:cancel 0']);
   expect(await queue.getJob(stageJobId(runId, f.name, 1))).toBeUndefined();
   expect(runs(log)).toHaveLength(1);
 });
@@ -318,7 +305,7 @@ test('a try that times out is stopped on its worker and not retried by BullMQ; t
     .addStages([h])
     .run(remote({ runId, retries: 1, retryDelay: 10, timeout: 500 })).done;
   writeFileSync(release, '');
-  expect(trail(result.events, h.name)).toEqual([
+  expect(attemptTrail(result.events, h.name)).toEqual([
     'stage:start 1',
     'stage:retry 1',
     'stage:start 2',
@@ -336,7 +323,7 @@ test("a stage's own retries win over the run's: its job gets that many attempts,
   const log = join(dir, 't9-log');
   const f = flopOnceMore(log);
   const result = await new Pipeline().addStages([f]).run(remote({ runId, retries: 5, retryDelay: 10 })).done;
-  expect(trail(result.events, f.name)).toEqual([
+  expect(attemptTrail(result.events, f.name)).toEqual([
     'stage:start 1',
     'stage:retry 1',
     'stage:start 2',
@@ -351,7 +338,7 @@ test('a back-off of 0 puts the job straight back to wait: each failed try is sti
   const f = flaky(log, 2);
   const result = await new Pipeline().addStages([f]).run(remote({ retries: 2, retryDelay: 0 })).done;
   expect(result.output(f)).toBe(3);
-  expect(trail(result.events, f.name)).toEqual([
+  expect(attemptTrail(result.events, f.name)).toEqual([
     'stage:start 1',
     'stage:retry 1',
     'stage:start 2',
@@ -386,7 +373,7 @@ test('a worker killed mid-try of a retried job: another worker runs that try aga
   try {
     const result = await run.done;
     expect(result.output(s)).toBe(3);
-    expect(trail(result.events, s.name)).toEqual([
+    expect(attemptTrail(result.events, s.name)).toEqual([
       'stage:start 1',
       'stage:retry 1',
       'stage:start 2',

@@ -131,6 +131,19 @@ describe('a timed worker stage whose module does not load (096e8b0)', () => {
     15_000,
   );
 
+  test("a healthy timed stage runs on a lane whose thread awaits forever in the first stage's module (an await does not block it)", async () => {
+    const go = join(dir, 'go');
+    const stuck = hangsLoadingShort().named('stuck');
+    const healthy = timedAnswers('healthy').named('healthy').after(cue(go).named('cue'));
+    const run = start([stuck, healthy], { cores: 2, onError: 'continue' });
+    await untilMarks('hangs-loading', 2);
+    writeFileSync(go, '');
+    const result = await run.done;
+
+    expect((causeOf(result, 'stuck') as Error).message).toBe(loadTimeout('stuck', 300));
+    expect(result.output('healthy')).toMatchObject({ value: 'healthy' });
+  }, 15_000);
+
   test('a module that blocks its thread as it loads, when not the preload, fails its timed stage', async () => {
     const first = answers('first').named('first');
     const blocked = blocksOnImport().named('blocked').after(first);

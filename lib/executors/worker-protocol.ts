@@ -65,8 +65,9 @@ export function isWorkerFailure(value: unknown): value is WorkerFailure {
  * - Int32 3 (acknowledged): the last failed ticket the main side has handled. After a failure the
  *   worker claims nothing until then, so a run that stops on it can take back the stages next in
  *   line before they start;
- * - Int32 4 (taken): cell 2 again, notified, for the main side to wait on (a timed stage's module
- *   load is timed from then); raised past every ticket when the thread is gone, to let waiters go;
+ * - Int32 4 (taken): the last ticket the worker took up and kept (it saw no take-back), notified,
+ *   for the main side to wait on (a timed stage's module load is timed from then); raised past
+ *   every ticket when the thread is gone, to let waiters go;
  * - a ring of `ring` places, one per ticket modulo `ring`: an Int32 claimed cell (the ticket the
  *   worker took up there: cell 2 alone says only how far it got, and a batch that stopped early
  *   skips the tickets after its end unclaimed), an Int32 revoked cell (the ticket the main side
@@ -188,8 +189,8 @@ export function releaseStartWaiters(channel: SharedArrayBuffer): void {
 export function claimTask(channel: SharedArrayBuffer, ticket: number): boolean {
   Atomics.store(claimedCells(channel), ticket % ring, ticket);
   Atomics.store(cells(channel), claimed, ticket);
-  raise(channel, taken, ticket);
   if (Atomics.load(revokedCells(channel), ticket % ring) === ticket) return false;
+  raise(channel, taken, ticket);
   // Its place's stamps are those of the ticket `ring` before it until its own are written.
   stamps(channel).fill(0, 2 * (ticket % ring), 2 * (ticket % ring) + 2);
   return true;

@@ -15,6 +15,7 @@ import {
   isWorkerFailure,
   revokedTask,
   shortMs,
+  signalBooted,
   signalStarted,
   stampEnd,
   workerFailure,
@@ -203,5 +204,7 @@ function failure(code: WorkerFailure['code'], detail: string): WorkerFailure {
 }
 
 // The module of the run's first stage loads as the thread boots (last: load() needs the constants
-// above); a failure is its stages' to say.
+// above); a failure is its stages' to say. The main side learns the thread got this far: a top
+// level that blocks the thread in that import keeps it from ever taking a task up.
+if (channel) signalBooted(channel);
 if (preload !== undefined) loadOnce(preload).catch(() => {});

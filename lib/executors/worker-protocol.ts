@@ -68,6 +68,9 @@ export function isWorkerFailure(value: unknown): value is WorkerFailure {
  * - Int32 4 (taken): the last ticket the worker took up and kept (it saw no take-back), notified,
  *   for the main side to wait on (a timed stage's module load is timed from then); raised past
  *   every ticket when the thread is gone, to let waiters go;
+ * - Int32 5 (booted): 1 once the worker's entry ran, as it starts importing the lanes' preload
+ *   module: a thread that blocks in that import never takes a task up, so a timed stage first on
+ *   its lane is timed from then;
  * - a ring of `ring` places, one per ticket modulo `ring`: an Int32 claimed cell (the ticket the
  *   worker took up there: cell 2 alone says only how far it got, and a batch that stopped early
  *   skips the tickets after its end unclaimed), an Int32 revoked cell (the ticket the main side
@@ -85,6 +88,7 @@ const note = 1;
 const claimed = 2;
 const acknowledged = 3;
 const taken = 4;
+const booted = 5;
 const claimedOffset = 32;
 const revokedOffset = claimedOffset + 4 * ring;
 const stampOffset = revokedOffset + 4 * ring;
@@ -92,7 +96,7 @@ const noteOffset = stampOffset + 16 * ring;
 export const laneChannelBytes = noteOffset + 1024;
 
 function cells(channel: SharedArrayBuffer): Int32Array {
-  return new Int32Array(channel, 0, 5);
+  return new Int32Array(channel, 0, 6);
 }
 
 function claimedCells(channel: SharedArrayBuffer): Int32Array {
@@ -179,10 +183,21 @@ export function whenClaimed(channel: SharedArrayBuffer, ticket: number): Promise
   return reached(channel, taken, ticket);
 }
 
-/** Releases every waiter of whenStarted and whenClaimed: for a lane whose thread is gone. */
+/** The worker's entry ran (worker side): next, it imports the lanes' preload module. */
+export function signalBooted(channel: SharedArrayBuffer): void {
+  raise(channel, booted, 1);
+}
+
+/** Resolves once the lane's worker booted (or its thread is gone). */
+export function whenBooted(channel: SharedArrayBuffer): Promise<void> {
+  return reached(channel, booted, 1);
+}
+
+/** Releases every waiter of whenStarted, whenClaimed and whenBooted: for a lane whose thread is gone. */
 export function releaseStartWaiters(channel: SharedArrayBuffer): void {
   raise(channel, started, 0x7fffffff);
   raise(channel, taken, 0x7fffffff);
+  raise(channel, booted, 0x7fffffff);
 }
 
 /** The worker takes up task `ticket`; false when the main side took it back first. */

@@ -27,6 +27,7 @@ import {
   runTime,
   startStamp,
   takeDeathNote,
+  whenBooted,
   whenClaimed,
   whenStarted,
 } from './worker-protocol.js';
@@ -279,9 +280,14 @@ export class WorkerThreadExecutor implements Executor {
     // it says so after that one's end (beginNext): events never show more than cores running.
     if (task.attempt.timed) {
       // Its module's load is timed from when its thread takes it up: one that never ends fails it.
+      // First on its lane, from when the thread booted: a thread stuck importing the preload
+      // module there never takes it up.
+      const current = () => task.ticket === ticket && task.pool === pool && !task.done;
       void whenClaimed(channel, ticket).then(() => {
-        if (task.ticket === ticket && task.pool === pool && !task.done && isClaimed(channel, ticket))
-          task.attempt.loading?.();
+        if (current() && isClaimed(channel, ticket)) task.attempt.loading?.();
+      });
+      void whenBooted(channel).then(() => {
+        if (current() && lane.tasks[0] === task) task.attempt.loading?.();
       });
       void whenStarted(channel, ticket).then(() => {
         if (task.pool === pool && lane.tasks[0] === task && lane.endsWaiting === 0) begin(task);

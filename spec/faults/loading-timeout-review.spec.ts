@@ -1,7 +1,7 @@
 /**
  * A hostile review of 096e8b0: a timed worker stage's module load is timed (the lane's `taken`
- * cell, Attempt.loading(), Engine.loading()): the behaviour that holds. The review's one finding,
- * a thread blocked importing its preload module, is described below (not covered).
+ * cell, Attempt.loading(), Engine.loading()). Its one finding (a thread blocked importing its
+ * preload module never took its timed stage up, so no clock ran) is fixed: the two specs below it.
  *
  * The loading-review-*.mjs fixtures misbehave only in worker threads, at their top level; they say
  * what they do in files of reviewDir() (loading-review.mjs), emptied before each test.
@@ -88,11 +88,49 @@ test('runs of timed stages, loaded or not, leave no timer behind', async () => {
 }, 15_000);
 
 describe('a timed worker stage whose module does not load (096e8b0)', () => {
-  // Not covered (a known limit, see the closing note of 2026-11-26): a module whose top level
-  // blocks its thread synchronously (not an await) when it is the lanes' preload (the module of the
-  // run's first worker stage, imported as each thread boots). A thread stuck there never takes up a
-  // task, so a timed stage sent to it later has no clock: only the first stage, whose claim comes
-  // before the import, times out.
+  // Both: the run's first worker stage is "blocked", so every lane's thread imports its module as it
+  // boots (the executor's preload), and blocks there for good, before any task of its own. A timed
+  // stage sent to such a thread later is never taken up: its load is timed from the thread's boot
+  // (the `booted` cell). Found: with the clock started only by a claim, the run hung.
+  test(
+    'a healthy timed stage sent to a lane whose thread blocks at boot, importing the first ' +
+      "stage's module, does not hang the run",
+    async () => {
+      const go = join(dir, 'go');
+      const blocked = blocksOnImport().named('blocked');
+      const healthy = timedAnswers('healthy').named('healthy').after(cue(go).named('cue'));
+      const run = start([blocked, healthy], { cores: 2, onError: 'continue' });
+      // Both lanes' threads are in the blocking module's top level.
+      await untilMarks('blocks-loading', 2);
+      writeFileSync(go, '');
+      const result = await run.done;
+
+      expect((causeOf(result, 'blocked') as Error).message).toBe(loadTimeout('blocked', 300));
+      // Whether it then runs (on a thread that does not preload the module) or fails with a
+      // TimeoutError, it ends.
+      expect(['succeeded', 'failed']).toContain(result.stages['healthy']!.status);
+    },
+    15_000,
+  );
+
+  test(
+    "a timed stage whose module blocks its thread as it loads times out when its lane's " +
+      'thread was already importing that module at boot',
+    async () => {
+      const go = join(dir, 'go');
+      const first = blocksOnImport().named('first');
+      const late = blocksOnImport().named('late').after(cue(go).named('cue'));
+      const run = start([first, late], { cores: 2, onError: 'continue' });
+      await untilMarks('blocks-loading', 2);
+      writeFileSync(go, '');
+      const result = await run.done;
+
+      expect((causeOf(result, 'first') as Error).message).toBe(loadTimeout('first', 300));
+      expect((causeOf(result, 'late') as Error).message).toBe(loadTimeout('late', 300));
+    },
+    15_000,
+  );
+
   test("a healthy timed stage runs on a lane whose thread awaits forever in the first stage's module (an await does not block it)", async () => {
     const go = join(dir, 'go');
     const stuck = hangsLoadingShort().named('stuck');

@@ -141,7 +141,7 @@ export async function startWorker(options: RemoteWorkerOptions): Promise<RemoteW
   }
   log(
     `tsdags worker ${id}: ready on queue "${settings.queue}" at ${target.address}, ${settings.concurrency} at ` +
-      `once, stages: ${stages.names.join(', ')}`,
+      `once (thread: ${settings.thread}), stages: ${stages.names.join(', ')}`,
   );
 
   let graceful: Promise<void> | undefined;

@@ -125,8 +125,8 @@ describe('tsdags worker and tsdags run --redis', () => {
     const remote = worker(fixture('ok.mjs'), 'seed');
     const ready = await remote.waitFor(/ready on queue/);
     expect(ready).toBe(
-      `tsdags worker ${hostname()}:${remote.pid}: ready on queue "seed" at ${redis.url}, 2 at once, ` +
-        'stages: stage_1, stage_2, stage_3, stage_4, stage_5, stage_6',
+      `tsdags worker ${hostname()}:${remote.pid}: ready on queue "seed" at ${redis.url}, 2 at once ` +
+        '(thread: auto), stages: stage_1, stage_2, stage_3, stage_4, stage_5, stage_6',
     );
     const { code, stdout, stderr } = await tsdags([
       'run',

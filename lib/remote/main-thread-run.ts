@@ -14,14 +14,35 @@ import type { StageDefinition } from '../stage/stage.js';
  * `process.exit()` called by its synchronous part fails it instead of ending the worker (after an
  * `await`, it is not caught). `ran` is told how long it took (ms), as it ends.
  */
-export function runOnMainThread(
+export async function runOnMainThread(
   definition: StageDefinition,
   stage: string,
   args: unknown[],
   ran: (ms: number) => void,
 ): Promise<unknown> {
   const started = performance.now();
-  const ended = (): void => ran(performance.now() - started);
+  let timed = false;
+  const ended = (): void => {
+    if (timed) return;
+    timed = true;
+    ran(performance.now() - started);
+  };
+  let value: unknown;
+  try {
+    const result = exitRefused(() => definition.fn!(...args));
+    // A synchronous stage's time is its call's, not the await's that follows.
+    if (!isPromiseLike(result)) ended();
+    value = await result;
+  } catch (error) {
+    ended();
+    throw asFromThread(error);
+  }
+  ended();
+  return crossed(value, stage);
+}
+
+// Calls `call` with process.exit() throwing: a stage that calls it fails instead of ending the worker.
+function exitRefused<T>(call: () => T): T {
   const exit = process.exit;
   process.exit = ((code?: number | string | null) => {
     throw new Error(
@@ -29,29 +50,11 @@ export function runOnMainThread(
         'Throw an error to fail the stage instead.',
     );
   }) as typeof process.exit;
-  let result: unknown;
   try {
-    result = definition.fn!(...args);
-  } catch (error) {
-    ended();
-    return Promise.reject(asFromThread(error));
+    return call();
   } finally {
     process.exit = exit;
   }
-  if (!isPromiseLike(result)) {
-    ended();
-    return settle(() => crossed(result, stage));
-  }
-  return Promise.resolve(result).then(
-    (value) => {
-      ended();
-      return crossed(value, stage);
-    },
-    (error: unknown) => {
-      ended();
-      throw asFromThread(error);
-    },
-  );
 }
 
 // A value as it arrives from a thread.
@@ -71,13 +74,5 @@ function asFromThread(error: unknown): unknown {
     return structuredClone(error);
   } catch {
     return error;
-  }
-}
-
-function settle(value: () => unknown): Promise<unknown> {
-  try {
-    return Promise.resolve(value());
-  } catch (error) {
-    return Promise.reject(error);
   }
 }

@@ -231,7 +231,7 @@ export class Engine implements AttemptHost {
     const stage = this.#graph.stages[i]!;
     const recorder = this.#options.recorder;
     state.status[i] = Code.Running;
-    const timed = (stage.options.timeout ?? this.#options.defaults.timeout) !== undefined;
+    const timed = this.#timeoutOf(stage) !== undefined;
     const attempt = new StageAttempt(this, i, stage, ++state.attempts[i]!, this.#abort.signal, timed);
     let result: unknown;
     try {
@@ -264,17 +264,10 @@ export class Engine implements AttemptHost {
     worker: string | undefined,
     at: number | undefined,
   ): void {
-    const controller = attempt.controller;
-    if (controller) {
-      const stage = this.#graph.stages[i]!;
-      const timeout = (stage.options.timeout ?? this.#options.defaults.timeout)!;
+    if (attempt.controller) {
       const thread = threadId === 0 && worker === undefined ? 'main' : 'worker';
-      const elapsed = at === undefined ? 0 : Math.max(0, now() - at);
       attempt.over(); // its module's load, if that was timed
-      attempt.timer = setTimeout(
-        () => controller.abort(new TimeoutError(stage.name, timeout, thread)),
-        Math.max(0, timeout - elapsed),
-      );
+      this.#arm(i, attempt, thread, at === undefined ? 0 : Math.max(0, now() - at));
     }
     // A try after one its executor retried: the stage runs again.
     if (this.#backOffOver(attempt)) this.state.status[i] = Code.Running;
@@ -286,13 +279,23 @@ export class Engine implements AttemptHost {
    * the load may take as long as the timeout (its own clock starts at began()).
    */
   loading(i: number, attempt: StageAttempt): void {
-    const controller = attempt.controller;
-    if (!controller || attempt.timer !== undefined) return;
+    if (attempt.controller && attempt.timer === undefined) this.#arm(i, attempt, 'loading', 0);
+  }
+
+  // The stage's timeout, or the run's where it has none; undefined when it is not timed.
+  #timeoutOf(stage: Stage): number | undefined {
+    return stage.options.timeout ?? this.#options.defaults.timeout;
+  }
+
+  // Aborts a timed attempt with a TimeoutError once its timeout has passed, `elapsed` ms of it
+  // already gone: `what` timed out, its code (on a thread or the main one) or its module's load.
+  #arm(i: number, attempt: StageAttempt, what: 'worker' | 'main' | 'loading', elapsed: number): void {
     const stage = this.#graph.stages[i]!;
-    const timeout = (stage.options.timeout ?? this.#options.defaults.timeout)!;
+    const timeout = this.#timeoutOf(stage)!;
+    const controller = attempt.controller!;
     attempt.timer = setTimeout(
-      () => controller.abort(new TimeoutError(stage.name, timeout, 'loading')),
-      timeout,
+      () => controller.abort(new TimeoutError(stage.name, timeout, what)),
+      Math.max(0, timeout - elapsed),
     );
   }
 

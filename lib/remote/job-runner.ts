@@ -109,7 +109,7 @@ export class JobRunner {
         reject(new CancelledError(reason));
         abort?.abort(reason);
         // One here runs on: it is short no more, its next run goes where it can be stopped.
-        if (!slot && !endedHere && this.#thread === 'auto')
+        if (!slot && !endedHere)
           this.#runTimes.ran(definition, Math.max(shortMs, performance.now() - startedHere));
       };
     });
@@ -147,7 +147,7 @@ export class JobRunner {
         attempt.begin(0);
         running = runOnMainThread(definition, data.instance, attempt.args, (ms) => {
           endedHere = true;
-          if (this.#thread === 'auto') this.#runTimes.ran(definition, ms);
+          this.#runTimes.ran(definition, ms);
         });
       }
       const value = await Promise.race([running, stopped]);

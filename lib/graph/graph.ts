@@ -1,5 +1,5 @@
 import { CycleError, DuplicateStageError } from '../errors.js';
-import { Stage } from '../stage/stage.js';
+import { numbered, Stage, type StageDefinition } from '../stage/stage.js';
 import { findCycle } from './find-cycle.js';
 
 /**
@@ -40,6 +40,7 @@ export function buildGraph(roots: readonly Stage[]): Graph {
     for (const dep of s.orderDeps) add(dep);
   }
   const n = stages.length;
+  fixNames(stages);
   checkNames(stages);
 
   // Parents, deduplicated per stage with a stamp array; a stage both passed and .after()-ed is data.
@@ -119,6 +120,44 @@ function topologicalOrder(
     }
   }
   return tail === n ? order : order.subarray(0, tail);
+}
+
+/**
+ * Numbers the stages of each definition that no graph has numbered yet, in creation order and
+ * skipping names already taken here: `clean`, `clean-2`... Names then depend on the pipeline, not on
+ * the stages the process made before it, so a pipeline built again in the same process finds its
+ * results, cache and remembered durations under the same names. A stage keeps the name it is
+ * given here, in every later graph.
+ */
+function fixNames(stages: readonly Stage[]): void {
+  // The creation number of each definition's last stage to number, in graph order.
+  let last: Map<StageDefinition, number> | undefined;
+  let anyFixed = false;
+  let inCreationOrder = true;
+  for (const s of stages) {
+    const n = s.pendingNumber;
+    if (n === 0) {
+      anyFixed = true;
+      continue;
+    }
+    last ??= new Map();
+    if (n < (last.get(s.definition) ?? 0)) inCreationOrder = false;
+    last.set(s.definition, n);
+  }
+  if (!last) return;
+  const taken = anyFixed
+    ? new Set(stages.filter((s) => s.pendingNumber === 0).map((s) => s.name))
+    : undefined;
+  const order = inCreationOrder ? stages : [...stages].sort((a, b) => a.pendingNumber - b.pendingNumber);
+  const count = new Map<StageDefinition, number>();
+  for (const s of order) {
+    if (s.pendingNumber === 0) continue;
+    let k = count.get(s.definition) ?? 0;
+    do k++;
+    while (taken?.has(numbered(s.definition.name, k)));
+    count.set(s.definition, k);
+    s.fixNumber(k);
+  }
 }
 
 function checkNames(stages: readonly Stage[]): void {

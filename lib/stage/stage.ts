@@ -116,8 +116,12 @@ export abstract class Stage<Out = unknown> {
   readonly refs: readonly StageRef[];
   /** @internal Order-only dependencies from `.after()`. */
   readonly orderDeps: Stage[] = [];
-  #name: string;
+  // Computed when first read: a graph may number the stage again before that (fixNames).
+  #name: string | undefined;
+  // Its number among its definition's stages: in creation order, then as its first graph fixed it.
+  #instance: number;
   #explicit = false;
+  #fixed = false;
 
   constructor(options?: StageOptions) {
     if (isFunctionStageInit(options)) {
@@ -132,12 +136,31 @@ export abstract class Stage<Out = unknown> {
       this.args = noArgs;
       this.refs = noArgs as StageRef[];
     }
-    this.#name = instanceName(this.definition);
+    this.#instance = ++this.definition.instances;
   }
 
-  /** The stage's name: unique in its pipeline. */
+  /**
+   * The stage's name: unique in its pipeline. A name not given is the definition's, numbered in
+   * creation order (`clean`, `clean-2`, ...); the first pipeline graph built with the stage numbers
+   * it again among that graph's stages, so building a pipeline twice in one process names its
+   * stages the same way twice.
+   */
   get name(): string {
-    return this.#name;
+    return (this.#name ??= numbered(this.definition.name, this.#instance));
+  }
+
+  /** @internal Its number among its definition's stages while a graph may still renumber it; 0 once fixed. */
+  get pendingNumber(): number {
+    return this.#fixed ? 0 : this.#instance;
+  }
+
+  /** @internal Fixes its name as its definition's `instance`-th stage (fixNames). */
+  fixNumber(instance: number): void {
+    if (instance !== this.#instance) {
+      this.#instance = instance;
+      this.#name = undefined;
+    }
+    this.#fixed = true;
   }
 
   /** @internal True when the name was given with `.named()`. */
@@ -152,6 +175,7 @@ export abstract class Stage<Out = unknown> {
     }
     this.#name = name;
     this.#explicit = true;
+    this.#fixed = true;
     return this;
   }
 
@@ -165,7 +189,7 @@ export abstract class Stage<Out = unknown> {
       for (const dependency of list) {
         if (!(dependency instanceof Stage)) {
           throw new TypeError(
-            `Expected stages or arrays of stages in ${this.#name}.after(), got ${describeValue(dependency)} ` +
+            `Expected stages or arrays of stages in ${this.name}.after(), got ${describeValue(dependency)} ` +
               `at argument ${position + 1}. Pass the stage objects that stage factories return, e.g. ` +
               `report().after(clean(rows)).`,
           );
@@ -207,8 +231,7 @@ function classDefinition(ctor: Function, name: string | undefined): StageDefinit
   return definition;
 }
 
-// First stage of a definition: its name; later ones: name-2, name-3... in creation order.
-function instanceName(definition: StageDefinition): string {
-  const n = ++definition.instances;
-  return n === 1 ? definition.name : `${definition.name}-${n}`;
+/** @internal A definition's n-th stage's name: its own for the first, then name-2, name-3... */
+export function numbered(name: string, n: number): string {
+  return n === 1 ? name : `${name}-${n}`;
 }

@@ -75,7 +75,7 @@ describe('ctx.store', () => {
     const second = await new Pipeline().addStage(new Remember()).start({ storeDir: local.path });
     local.remove();
 
-    expect([first.output('Remember'), second.output('Remember-2')]).toEqual([1, 2]);
+    expect([first.output('Remember'), second.output('Remember')]).toEqual([1, 2]);
   });
 
   test('is Redis when configured', async () => {

@@ -73,7 +73,7 @@ describe('pipeline.graph() stage names', () => {
     const factory = stage({ thread: 'main' }, function once() {});
     const early = factory();
     expect(early.name).toBe('once');
-    const unused = factory();
+    factory(); // made, never added to a pipeline
     const used = factory();
     expect(used.name).toBe('once-3');
     new Pipeline().addStages([early, used]).graph();

@@ -1,23 +1,22 @@
 import type Tinypool from 'tinypool';
-import { InternalError, StageNotFoundError, UncloneableValueError } from '../errors.js';
-import type { ResourceLimits, Stage } from '../stage/stage.js';
+import { StageNotFoundError, UncloneableValueError } from '../errors.js';
+import type { Stage } from '../stage/stage.js';
+import { LaneSet } from './lane-set.js';
 import { RunTimes } from './run-times.js';
+import { StartReports } from './start-reports.js';
 import { AttemptWithdrawn, type Attempt, type Executor } from './executor.js';
 import {
   begin,
   beginNext,
   end,
   failWith,
-  hasRoom,
   Lane,
   laneDepth,
-  reportStart,
   type LaneAnswers,
   type LaneTask,
 } from './worker-lane.js';
 import {
   batchError,
-  hasStarted,
   isBatchError,
   isClaimed,
   isWorkerFailure,
@@ -25,7 +24,6 @@ import {
   revokedTask,
   revokeTask,
   runTime,
-  startStamp,
   takeDeathNote,
   whenBooted,
   whenClaimed,
@@ -42,16 +40,9 @@ import {
  * to a message: a message to a thread that sleeps costs far more than a no-op stage.
  */
 export class WorkerThreadExecutor implements Executor {
-  readonly #lanes: Lane[] = [];
-  // Lanes of stages with resourceLimits: a thread of their own, ended after the stage.
-  readonly #own = new Set<Lane>();
+  readonly #lanes: LaneSet;
   readonly #cores: number;
-  readonly #warm: number;
-  #startsTimer: ReturnType<typeof setTimeout> | undefined;
-  // The module of the first stage run here: every lane's thread imports it as it boots, so a lane
-  // booted beside the first stage's (warm) is ready for the next stages when they come, instead of
-  // importing it then (about 100 ms of a core here, when the module imports tsdags).
-  #preload: string | undefined;
+  readonly #starts: StartReports;
   // Once closed (the run over, or cancelled), no task is sent again to a fresh thread.
   #closed = false;
   #withdrawing = false;
@@ -71,7 +62,8 @@ export class WorkerThreadExecutor implements Executor {
    */
   constructor(cores: number, warm = 1, runTimes = new RunTimes(2)) {
     this.#cores = cores;
-    this.#warm = Math.min(cores, warm);
+    this.#lanes = new LaneSet(cores, warm, this.#answers, (lane, task) => this.#send(lane, task));
+    this.#starts = new StartReports(this.#lanes);
     this.#runTimes = runTimes;
     this.queueAhead = cores * (laneDepth - 1);
   }
@@ -81,10 +73,8 @@ export class WorkerThreadExecutor implements Executor {
 
   canQueue(stage: Stage): boolean {
     if (stage.options.resourceLimits) return false;
-    if (this.#running() < this.#cores) return false;
-    const depth = this.#runTimes.depthOf(stage);
-    for (const lane of this.#lanes) if (hasRoom(lane, depth)) return true;
-    return false;
+    if (this.#lanes.running() < this.#cores) return false;
+    return this.#lanes.hasRoom(this.#runTimes.depthOf(stage));
   }
 
   run(attempt: Attempt): Promise<unknown> {
@@ -100,11 +90,11 @@ export class WorkerThreadExecutor implements Executor {
     }
     const { signal } = attempt;
     if (signal.aborted) throw signal.reason;
-    this.#preload ??= definition.module;
+    this.#lanes.preload ??= definition.module;
     const limits = attempt.stage.options.resourceLimits;
     // A stage with memory limits gets a thread of its own, made with them and ended after it.
     const depth = this.#runTimes.depthOf(attempt.stage);
-    const lane = limits ? this.#ownLane(limits) : this.#laneFor(depth);
+    const lane = limits ? this.#lanes.ownLane(limits) : this.#lanes.laneFor(depth);
     let task!: LaneTask;
     const promise = new Promise<unknown>((resolve, reject) => {
       task = {
@@ -157,7 +147,7 @@ export class WorkerThreadExecutor implements Executor {
   }
 
   #withdrawAll(): void {
-    for (const lane of this.#lanes) {
+    for (const lane of this.#lanes.shared) {
       // From the last: a lane left empty takes over others' waiting tasks (#settled), none of these.
       for (let k = lane.tasks.length - 1; k >= 0; k--) {
         const task = lane.tasks[k]!;
@@ -174,10 +164,8 @@ export class WorkerThreadExecutor implements Executor {
 
   async close(): Promise<void> {
     this.#closed = true;
-    clearTimeout(this.#startsTimer);
-    this.#startsTimer = undefined;
-    const lanes = [...this.#lanes.splice(0), ...this.#own];
-    this.#own.clear();
+    this.#starts.stop();
+    const lanes = this.#lanes.takeAll();
     // What was never sent did not start: taken back.
     for (const lane of lanes) {
       for (const { task } of lane.outbox.splice(0)) {
@@ -190,83 +178,6 @@ export class WorkerThreadExecutor implements Executor {
     await Promise.all(lanes.map((lane) => end(lane.pool, lane.channel)));
   }
 
-  // Stages running or about to: one per lane that holds a task.
-  #running(): number {
-    let running = this.#own.size;
-    for (const lane of this.#lanes) if (lane.tasks.length > 0) running++;
-    return running;
-  }
-
-  // An idle lane while fewer than `cores` stages run; else the busy lane with room holding least.
-  #laneFor(depth: number): Lane {
-    const idle = this.#idleLane();
-    if (idle) return idle;
-    let best: Lane | undefined;
-    for (const lane of this.#lanes) {
-      if (hasRoom(lane, depth) && (best === undefined || lane.tasks.length < best.tasks.length)) best = lane;
-    }
-    if (best) return best;
-    throw new InternalError('more worker stages in flight than the worker lanes hold');
-  }
-
-  // Every startsPollMs while untimed stages are in flight: those that started since say so, so a
-  // long stage shows as running soon after it starts, not only when it ends.
-  #watchStarts(): void {
-    if (this.#startsTimer !== undefined) return;
-    this.#startsTimer = setTimeout(() => {
-      this.#startsTimer = undefined;
-      this.#reportStarts();
-      // A lane idle since a stage moved no stages to it (the one they wait behind had only just
-      // started) takes them over now, if it still runs.
-      this.#stealForIdleLane();
-      const lanes = [...this.#lanes, ...this.#own];
-      if (lanes.some((lane) => lane.tasks.some((task) => !task.begun))) this.#watchStarts();
-    }, startsPollMs).unref();
-  }
-
-  // Stages that started and have not said so yet do, before another stage's end is announced:
-  // events keep the order things happened in. Each lane's first stage only, and not while the end
-  // of the stage before it waits to be announced (ended).
-  #reportStarts(except?: Lane): void {
-    for (const lane of this.#lanes) if (lane !== except) reportStart(lane);
-    for (const lane of this.#own) if (lane !== except) reportStart(lane);
-  }
-
-  /**
-   * A stage's end, after its start: a stage that has not said it started yet does so first, behind
-   * the engine's reaction to the end of the stage before it on its lane (tinypool may answer both
-   * in one turn). So events never show more stages running than cores.
-   */
-  #ended(task: LaneTask, settle: () => void, ahead?: LaneTask): void {
-    const lane = task.lane;
-    lane.endsWaiting++;
-    const go = () => {
-      begin(task);
-      // Its own lane's next stage says so after this end is announced (beginNext).
-      this.#reportStarts(lane);
-      settle();
-      // The end is announced by the engine's reaction to settle(), a microtask queued just now:
-      // until it has run, no other lane's end may announce this lane's next start.
-      queueMicrotask(() => lane.endsWaiting--);
-    };
-    if (ahead) {
-      // Not the last to end on its lane: the stage ahead is; behind its end.
-      void ahead.promise!.then(go, go);
-      return;
-    }
-    const before = lane.lastEnded;
-    lane.lastEnded = task.promise;
-    if (task.begun) go();
-    else if (before) before.then(go, go);
-    else queueMicrotask(go);
-  }
-
-  #ownLane(limits: ResourceLimits): Lane {
-    const lane = new Lane(limits, this.#preload, this.#answers);
-    this.#own.add(lane);
-    return lane;
-  }
-
   #send(lane: Lane, task: LaneTask): void {
     const { pool, channel } = lane;
     const ticket = lane.nextTicket++;
@@ -276,7 +187,7 @@ export class WorkerThreadExecutor implements Executor {
     task.ticket = ticket;
     // The stage starts when the thread calls its function (its module imported), not when it is
     // sent. A timed stage says so at once (its clock starts then); the others are not woken for:
-    // their start is read from the lane with their end, or by #watchStarts. Behind another stage,
+    // their start is read from the lane with their end, or by StartReports.watch. Behind another stage,
     // it says so after that one's end (beginNext): events never show more than cores running.
     if (task.attempt.timed) {
       // Its module's load is timed from when its thread takes it up: one that never ends fails it.
@@ -293,7 +204,7 @@ export class WorkerThreadExecutor implements Executor {
         if (task.pool === pool && lane.tasks[0] === task && lane.endsWaiting === 0) begin(task);
       });
     } else {
-      this.#watchStarts();
+      this.#starts.watch();
     }
     lane.send(task);
   }
@@ -326,20 +237,20 @@ export class WorkerThreadExecutor implements Executor {
     // A task sent again to a fresh thread, or settled by its abort, ignores the old answer.
     if (task.pool !== pool || task.done) return;
     if (result === revokedTask) {
-      // Never claimed: a failure before it ended its batch, or the thread and a move (#steal)
+      // Never claimed: a failure before it ended its batch, or the thread and a move (LaneSet.steal)
       // raced for it and both gave way. Again.
       this.#resend(lane, task);
       return;
     }
     this.#settled(lane, task);
     if (isBatchError(result)) {
-      this.#ended(task, () => failWith(task, result[batchError]));
+      this.#starts.ended(task, () => failWith(task, result[batchError]));
       return;
     }
     if (!isWorkerFailure(result)) {
       // Its stamps are its own: the thread wrote its end before the answer.
       this.#runTimes.ran(task.attempt.stage.definition, runTime(task.channel, task.ticket));
-      this.#ended(task, () => task.resolve(result));
+      this.#starts.ended(task, () => task.resolve(result));
       return;
     }
     const { definition } = task.attempt.stage;
@@ -347,7 +258,7 @@ export class WorkerThreadExecutor implements Executor {
       result.code === 'STAGE_NOT_FOUND'
         ? new StageNotFoundError(task.attempt.name, definition.module, result.detail)
         : new UncloneableValueError(task.attempt.name, 'result', result.detail);
-    this.#ended(task, () => failWith(task, error));
+    this.#starts.ended(task, () => failWith(task, error));
   }
 
   // `lost`: the task ran to its end in a batch, and its answer went down with the thread.
@@ -374,7 +285,7 @@ export class WorkerThreadExecutor implements Executor {
     const failure = this.#failure(lane, task, error);
     // A stage its thread never took up (its arguments could not be sent) failed here, not there.
     const reported = isClaimed(task.channel, task.ticket);
-    this.#ended(task, () => failWith(task, failure, reported), ahead);
+    this.#starts.ended(task, () => failWith(task, failure, reported), ahead);
   }
 
   // Why a stage's thread failed it, named for the user.
@@ -404,7 +315,7 @@ export class WorkerThreadExecutor implements Executor {
       task.reject(reason);
       return;
     }
-    const own = this.#own.has(lane); // before #settled, which ends its thread and forgets it
+    const own = this.#lanes.isOwn(lane); // before #settled, which ends its thread and forgets it
     // The thread already took up a stage behind this one: this one's code is over there.
     const movedOn = lastClaimed(task.channel) > task.ticket;
     begin(task); // it ran: it started before it ends
@@ -428,62 +339,13 @@ export class WorkerThreadExecutor implements Executor {
     task.attempt.signal.removeEventListener('abort', task.onAbort);
     const k = lane.tasks.indexOf(task);
     if (k >= 0) lane.tasks.splice(k, 1);
-    if (this.#own.delete(lane)) {
+    if (this.#lanes.release(lane)) {
       void end(lane.pool, lane.channel);
       // A core is free: a stage waiting behind a busy lane moves to an idle one.
-      if (!this.#withdrawing) this.#stealForIdleLane();
-    } else if (lane.tasks.length === 0 && !this.#withdrawing) this.#steal(lane);
-  }
-
-  // Stages waiting behind a busy lane move to an idle lane, if there is one.
-  #stealForIdleLane(): void {
-    if (!this.#lanes.some((lane) => lane.tasks.length > 1)) return;
-    const idle = this.#idleLane();
-    if (idle) this.#steal(idle);
-  }
-
-  // A lane with nothing to run, made if fewer than cores exist; undefined when none is free.
-  #idleLane(): Lane | undefined {
-    if (this.#running() >= this.#cores) return undefined;
-    for (const lane of this.#lanes) {
-      if (lane.tasks.length > 0) continue;
-      lane.uncrowd();
-      return lane;
-    }
-    if (this.#lanes.length >= this.#cores) return undefined;
-    const lane = new Lane(undefined, this.#preload, this.#answers);
-    this.#lanes.push(lane);
-    // With the first stage, boot the other lanes too: their threads start while it runs.
-    if (this.#lanes.length === 1)
-      while (this.#lanes.length < this.#warm)
-        this.#lanes.push(new Lane(undefined, this.#preload, this.#answers));
-    return lane;
-  }
-
-  // The stages sent ahead to a busy lane wait there until that lane's stage ends, which may be
-  // long after this lane went idle: they move here instead, unless that stage only just started
-  // (short stages end before a move would pay for itself). Those its thread took up stay.
-  #steal(idle: Lane): void {
-    idle.uncrowd();
-    const time = performance.timeOrigin + performance.now();
-    for (const lane of this.#lanes) {
-      const running = lane.tasks[0];
-      if (lane.tasks.length < 2 || !hasStarted(running!.channel, running!.ticket)) continue;
-      if (time - startStamp(running!.channel, running!.ticket) < stealAfterMs) continue;
-      let k = lane.tasks.length;
-      while (k > 1 && revokeTask(lane.tasks[k - 1]!.channel, lane.tasks[k - 1]!.ticket)) k--;
-      if (k === lane.tasks.length) continue;
-      for (const task of lane.tasks.splice(k)) {
-        idle.tasks.push(task);
-        this.#send(idle, task);
-      }
-      return;
-    }
+      if (!this.#withdrawing) this.#lanes.stealForIdleLane();
+    } else if (lane.tasks.length === 0 && !this.#withdrawing) this.#lanes.steal(lane);
   }
 }
-
-const startsPollMs = 50;
-const stealAfterMs = 1;
 
 function isCloneError(error: unknown): boolean {
   return (error as { name?: unknown } | null)?.name === 'DataCloneError';

@@ -145,7 +145,12 @@ export class Pipeline {
       },
       log,
     );
-    const done = engine.done.finally(() => (keyValues as Partial<RedisKeyValueStore>).close?.());
+    // Its stages' names hold still while it runs, whatever other pipelines are built with them.
+    for (const s of graph.stages) s.hold(1);
+    const done = engine.done.finally(() => {
+      for (const s of graph.stages) s.hold(-1);
+      return (keyValues as Partial<RedisKeyValueStore>).close?.();
+    });
     const run = new Run(runId, log.observable, done, engine, graph);
     engine.start();
     return run;

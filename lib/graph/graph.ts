@@ -10,6 +10,11 @@ import { findCycle } from './find-cycle.js';
 export interface Graph {
   /** Stages by index. */
   readonly stages: readonly Stage[];
+  /**
+   * Their names in this graph, by index, as it numbered them: what its runs, records and pictures
+   * call them, even once another graph has numbered the same stages otherwise.
+   */
+  readonly names: readonly string[];
   readonly parentStart: Int32Array;
   readonly parents: Int32Array;
   /** Per parent edge: 1 when the parent's result is an argument (data), 0 for `.after()` (order only). */
@@ -40,7 +45,7 @@ export function buildGraph(roots: readonly Stage[]): Graph {
     for (const dep of s.orderDeps) add(dep);
   }
   const n = stages.length;
-  fixNames(stages);
+  numberStages(stages);
   checkNames(stages);
 
   // Parents, deduplicated per stage with a stamp array; a stage both passed and .after()-ed is data.
@@ -88,6 +93,7 @@ export function buildGraph(roots: readonly Stage[]): Graph {
   }
   return {
     stages,
+    names: stages.map((s) => s.name),
     parentStart,
     parents,
     parentIsData,
@@ -123,21 +129,21 @@ function topologicalOrder(
 }
 
 /**
- * Numbers the stages of each definition that no graph has numbered yet, in creation order and
- * skipping names already taken here: `clean`, `clean-2`... Names then depend on the pipeline, not on
- * the stages the process made before it, so a pipeline built again in the same process finds its
- * results, cache and remembered durations under the same names. A stage keeps the name it is
- * given here, in every later graph.
+ * Numbers each definition's stages in this graph, in creation order, skipping names already taken
+ * here: `clean`, `clean-2`... Names so depend on the pipeline only, not on the stages the process
+ * made before it or on other pipelines built with some of the same stages: a pipeline built again
+ * finds its results, cache and remembered durations under the same names. Names given with
+ * `.named()`, and those of stages in a run not over yet, are left as they are.
  */
-function fixNames(stages: readonly Stage[]): void {
-  // The creation number of each definition's last stage to number, in graph order.
+function numberStages(stages: readonly Stage[]): void {
+  // The creation order of each definition's last stage to number, in graph order.
   let last: Map<StageDefinition, number> | undefined;
-  let anyFixed = false;
+  let anyHeld = false;
   let inCreationOrder = true;
   for (const s of stages) {
-    const n = s.pendingNumber;
+    const n = s.creationOrder;
     if (n === 0) {
-      anyFixed = true;
+      anyHeld = true;
       continue;
     }
     last ??= new Map();
@@ -145,18 +151,16 @@ function fixNames(stages: readonly Stage[]): void {
     last.set(s.definition, n);
   }
   if (!last) return;
-  const taken = anyFixed
-    ? new Set(stages.filter((s) => s.pendingNumber === 0).map((s) => s.name))
-    : undefined;
-  const order = inCreationOrder ? stages : [...stages].sort((a, b) => a.pendingNumber - b.pendingNumber);
+  const taken = anyHeld ? new Set(stages.filter((s) => s.creationOrder === 0).map((s) => s.name)) : undefined;
+  const order = inCreationOrder ? stages : [...stages].sort((a, b) => a.creationOrder - b.creationOrder);
   const count = new Map<StageDefinition, number>();
   for (const s of order) {
-    if (s.pendingNumber === 0) continue;
+    if (s.creationOrder === 0) continue;
     let k = count.get(s.definition) ?? 0;
     do k++;
     while (taken?.has(numbered(s.definition.name, k)));
     count.set(s.definition, k);
-    s.fixNumber(k);
+    s.numberAs(k);
   }
 }
 

@@ -180,7 +180,7 @@ export class Engine implements AttemptHost {
     else if (error instanceof UpstreamFailure)
       this.#book.skipped(i, `upstream stage "${error.stage}" did not succeed`);
     else {
-      this.#book.failed(i, 0, new StageFailedError(this.#graph.stages[i]!.name, 0, error));
+      this.#book.failed(i, 0, new StageFailedError(this.#graph.names[i]!, 0, error));
       if (this.#options.onError === 'stop') this.#stop();
     }
     this.#settling.push(i);
@@ -218,7 +218,7 @@ export class Engine implements AttemptHost {
   }
 
   #settle(i: number): void {
-    if (this.#isSettled[i]) throw new InternalError(`stage "${this.#graph.stages[i]!.name}" settled twice`);
+    if (this.#isSettled[i]) throw new InternalError(`stage "${this.#graph.names[i]!}" settled twice`);
     this.#settled++;
     this.#isSettled[i] = 1;
     this.#observables!.settled(i);
@@ -335,7 +335,7 @@ export class Engine implements AttemptHost {
 
   /** @internal */
   context(i: number, attempt: StageAttempt): StageContext {
-    const name = this.#graph.stages[i]!.name;
+    const name = this.#graph.names[i]!;
     return {
       name,
       inputs: this.#inputsOf(i),

@@ -140,11 +140,8 @@ export class RunResult {
   /** A stage's result. Throws when the stage is not in the run or did not succeed. */
   output<T>(stage: Stage<T> | string): T {
     const state = this.#state;
-    const i =
-      typeof stage === 'string'
-        ? state.graph.stages.findIndex((s) => s.name === stage)
-        : state.graph.indexOf(stage);
-    const name = typeof stage === 'string' ? stage : stage.name;
+    const i = typeof stage === 'string' ? state.graph.names.indexOf(stage) : state.graph.indexOf(stage);
+    const name = typeof stage === 'string' ? stage : (state.graph.names[i] ?? stage.name);
     if (i < 0) {
       throw new TsdagsError(
         'UNKNOWN_STAGE',
@@ -162,10 +159,10 @@ export class RunResult {
   #buildStages(): Record<string, StageResult> {
     const { graph, status, attempts, startedAt, finishedAt, threadIds, errors } = this.#state;
     const out: Record<string, StageResult> = {};
-    graph.stages.forEach((s, i) => {
+    graph.names.forEach((name, i) => {
       const started = attempts[i]! > 0;
       const finished = finishedAt[i]! > 0;
-      out[s.name] = {
+      out[name] = {
         status: statusNames[status[i]!]!,
         attempts: attempts[i]!,
         startedAt: started ? startedAt[i] : undefined,

@@ -125,6 +125,6 @@ export class StageBook {
   }
 
   #name(i: number): string {
-    return this.#graph.stages[i]!.name;
+    return this.#graph.names[i]!;
   }
 }

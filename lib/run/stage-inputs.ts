@@ -7,7 +7,7 @@ export function inputsByName(graph: Graph, values: readonly unknown[], i: number
   const inputs: Record<string, unknown> = {};
   for (let e = graph.parentStart[i]!; e < graph.parentStart[i + 1]!; e++) {
     const p = graph.parents[e]!;
-    inputs[graph.stages[p]!.name] = values[p];
+    inputs[graph.names[p]!] = values[p];
   }
   return inputs;
 }

@@ -150,7 +150,7 @@ export class StageObservables {
     const signals = this.#signals;
     for (let i = 0; i < signals.length; i++) {
       const signal = signals[i];
-      if (signal && !signal.settled) signal.reject(failure ?? new UpstreamFailure(graph.stages[i]!.name));
+      if (signal && !signal.settled) signal.reject(failure ?? new UpstreamFailure(graph.names[i]!));
     }
     for (const subscription of this.#subscriptions) subscription.unsubscribe();
     this.#subscriptions = [];
@@ -159,7 +159,7 @@ export class StageObservables {
 
   #settleSignal(signal: StageSignal, i: number): void {
     if (this.#state.status[i] === Code.Succeeded) signal.resolve(this.#state.values[i]);
-    else signal.reject(new UpstreamFailure(this.#graph.stages[i]!.name));
+    else signal.reject(new UpstreamFailure(this.#graph.names[i]!));
   }
 }
 

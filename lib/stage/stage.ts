@@ -116,12 +116,15 @@ export abstract class Stage<Out = unknown> {
   readonly refs: readonly StageRef[];
   /** @internal Order-only dependencies from `.after()`. */
   readonly orderDeps: Stage[] = [];
-  // Computed when first read: a graph may number the stage again before that (fixNames).
+  // Computed when read: each graph built with the stage numbers it again (numberStages).
   #name: string | undefined;
-  // Its number among its definition's stages: in creation order, then as its first graph fixed it.
-  #instance: number;
+  // Its place among its definition's stages, in creation order.
+  readonly #created: number;
+  // The number in its name: #created until a graph numbers it.
+  #number: number;
   #explicit = false;
-  #fixed = false;
+  // Runs in progress with this stage: its name holds still while they last.
+  #running = 0;
 
   constructor(options?: StageOptions) {
     if (isFunctionStageInit(options)) {
@@ -136,31 +139,37 @@ export abstract class Stage<Out = unknown> {
       this.args = noArgs;
       this.refs = noArgs as StageRef[];
     }
-    this.#instance = ++this.definition.instances;
+    this.#created = this.#number = ++this.definition.instances;
   }
 
   /**
-   * The stage's name: unique in its pipeline. A name not given is the definition's, numbered in
-   * creation order (`clean`, `clean-2`, ...); the first pipeline graph built with the stage numbers
-   * it again among that graph's stages, so building a pipeline twice in one process names its
-   * stages the same way twice.
+   * The stage's name: unique in its pipeline. A name not given with `.named()` is the definition's,
+   * numbered among the pipeline's stages of that definition in creation order (`clean`,
+   * `clean-2`, ...) each time a pipeline builds its graph, so it depends on the pipeline only.
+   * Before any build it counts every stage of the definition made so far.
    */
   get name(): string {
-    return (this.#name ??= numbered(this.definition.name, this.#instance));
+    return (this.#name ??= numbered(this.definition.name, this.#number));
   }
 
-  /** @internal Its number among its definition's stages while a graph may still renumber it; 0 once fixed. */
-  get pendingNumber(): number {
-    return this.#fixed ? 0 : this.#instance;
+  /**
+   * @internal Its place among its definition's stages in creation order, for a graph to number it
+   * (numberStages); 0 when its name holds: given with `.named()`, or in a run that is not over.
+   */
+  get creationOrder(): number {
+    return this.#explicit || this.#running > 0 ? 0 : this.#created;
   }
 
-  /** @internal Fixes its name as its definition's `instance`-th stage (fixNames). */
-  fixNumber(instance: number): void {
-    if (instance !== this.#instance) {
-      this.#instance = instance;
-      this.#name = undefined;
-    }
-    this.#fixed = true;
+  /** @internal Its definition's n-th stage in the graph being built. */
+  numberAs(n: number): void {
+    if (n === this.#number) return;
+    this.#number = n;
+    this.#name = undefined;
+  }
+
+  /** @internal A run with this stage started (+1) or ended (-1): its name holds still meanwhile. */
+  hold(delta: 1 | -1): void {
+    this.#running += delta;
   }
 
   /** @internal True when the name was given with `.named()`. */
@@ -175,7 +184,6 @@ export abstract class Stage<Out = unknown> {
     }
     this.#name = name;
     this.#explicit = true;
-    this.#fixed = true;
     return this;
   }
 
@@ -189,7 +197,8 @@ export abstract class Stage<Out = unknown> {
       for (const dependency of list) {
         if (!(dependency instanceof Stage)) {
           throw new TypeError(
-            `Expected stages or arrays of stages in ${this.name}.after(), got ${describeValue(dependency)} ` +
+            `Expected stages or arrays of stages in ${this.#explicit ? this.name : this.definition.name}.after(), ` +
+              `got ${describeValue(dependency)} ` +
               `at argument ${position + 1}. Pass the stage objects that stage factories return, e.g. ` +
               `report().after(clean(rows)).`,
           );

@@ -70,7 +70,7 @@ export class RunRecorder implements Recorder {
     const { store, graph, ...options } = this.#options;
     // A loop, not Object.fromEntries(map()): no pair array per stage.
     const stages: Record<string, string> = {};
-    for (const stage of graph.stages) stages[stage.name] = '';
+    for (const name of graph.names) stages[name] = '';
     return store.beginRun({
       format: 'tsdags-run',
       version: 1,
@@ -104,7 +104,7 @@ export class RunRecorder implements Recorder {
       bytes = this.#options.store.readCache(key);
     } catch (error) {
       console.warn(
-        `tsdags: the cached result of stage "${this.#options.graph.stages[i]!.name}" could not be read from ` +
+        `tsdags: the cached result of stage "${this.#options.graph.names[i]!}" could not be read from ` +
           `${this.#options.store.location} (${error instanceof Error ? error.message : String(error)}); the stage runs.`,
       );
       return undefined;
@@ -198,12 +198,12 @@ export class RunRecorder implements Recorder {
         'cancelled',
         'pending',
       ];
-      state.graph.stages.forEach((stage, i) => {
+      state.graph.names.forEach((stage, i) => {
         const code = state.status[i]!;
         const name = names[code]!;
         counts[name] = (counts[name] ?? 0) + 1;
         if (code === Code.Succeeded && state.attempts[i]! > 0) {
-          durations[stage.name] = state.finishedAt[i]! - state.startedAt[i]!;
+          durations[stage] = state.finishedAt[i]! - state.startedAt[i]!;
           timed = true;
         }
       });
@@ -275,7 +275,7 @@ export class RunRecorder implements Recorder {
     const restored = new Map<number, unknown>();
     const changed: string[] = [];
     for (const i of graph.order) {
-      const name = graph.stages[i]!.name;
+      const name = graph.names[i]!;
       const line = done.get(name);
       if (!before.has(name) || (line && line.fingerprint !== this.#fingerprint(i))) {
         changed.push(name);

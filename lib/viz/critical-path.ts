@@ -6,7 +6,7 @@ import type { Graph } from '../graph/graph.js';
  * Returned first stage first, as indexes in the graph; empty when no stage finished.
  *
  * @example
- * const path = criticalPath(result.graph, (i) => result.stages[result.graph.stages[i].name].finishedAt);
+ * const path = criticalPath(result.graph, (i) => result.stages[result.graph.names[i]].finishedAt);
  */
 export function criticalPath(graph: Graph, finishedAt: (stage: number) => number | undefined): number[] {
   const n = graph.stages.length;

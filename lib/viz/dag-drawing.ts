@@ -53,7 +53,7 @@ export const arrowMarker = el(
 export function drawDag(graph: Graph, drawing: DagDrawing): string {
   const n = graph.stages.length;
   const looks = Array.from({ length: n }, (_, i) => drawing.look(i));
-  const labels = graph.stages.map((s) => fitText(s.name, box.maxWidth - 2 * pad.x, font.size));
+  const labels = graph.names.map((name) => fitText(name, box.maxWidth - 2 * pad.x, font.size));
   const details = looks.map(
     (look) => look.detail && fitText(look.detail, box.maxWidth - 2 * pad.x, font.small),
   );
@@ -96,8 +96,8 @@ export function drawDag(graph: Graph, drawing: DagDrawing): string {
 function edges(graph: Graph, layout: Layout): string {
   const out: string[] = [];
   for (const edge of layout.edges) {
-    const from = graph.stages[edge.from]!.name;
-    const to = graph.stages[edge.to]!.name;
+    const from = graph.names[edge.from]!;
+    const to = graph.names[edge.to]!;
     const attrs = {
       class: 'edge',
       'data-from': from,
@@ -154,7 +154,7 @@ function boxes(
         ),
       );
     }
-    const attrs = { class: 'stage', 'data-stage': graph.stages[i]!.name, ...look.attrs };
+    const attrs = { class: 'stage', 'data-stage': graph.names[i]!, ...look.attrs };
     out.push(el('g', attrs, parts.join('')));
   });
   return el('g', { class: 'stages' }, `\n${out.join('\n')}\n`);

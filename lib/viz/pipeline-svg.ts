@@ -31,7 +31,7 @@ export function pipelineSvg(graph: Graph, options: PipelineSvgOptions = {}): str
   return drawDag(graph, {
     title: name,
     heading: `${name} · ${count} ${count === 1 ? 'stage' : 'stages'}`,
-    look: (i) => ({ ...box, tooltip: graph.stages[i]!.name }),
+    look: (i) => ({ ...box, tooltip: graph.names[i]! }),
     legend: graph.parents.length > 0 ? edgeLegend : [],
     layout: options,
   });

@@ -38,7 +38,7 @@ export function runSvg(result: RunResult, options: RunSvgOptions = {}): string {
     look: (i) => {
       const summary = summaries[i]!;
       const detail = detailLine(summary);
-      const lines = [graph.stages[i]!.name, detail];
+      const lines = [graph.names[i]!, detail];
       if (summary.error) lines.push(summary.error);
       if (summary.reason) lines.push(summary.reason);
       return {

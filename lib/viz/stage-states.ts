@@ -39,17 +39,17 @@ export function stageSummaries(result: RunResult): StageSummary[] {
       reasons.set(event.stage, event.reason);
   }
   const records = result.stages;
-  return result.graph.stages.map((stage) => {
-    const record = records[stage.name];
+  return result.graph.names.map((name) => {
+    const record = records[name];
     const status = record?.status ?? 'pending';
     const state: DrawnState =
-      status === 'pending' ? 'not run' : status === 'succeeded' && cached.has(stage.name) ? 'cached' : status;
+      status === 'pending' ? 'not run' : status === 'succeeded' && cached.has(name) ? 'cached' : status;
     return {
       state,
       attempts: record?.attempts ?? 0,
       durationMs: record?.durationMs,
       error: state === 'failed' ? errorText(record?.error) : undefined,
-      reason: state === 'skipped' ? reasons.get(stage.name) : undefined,
+      reason: state === 'skipped' ? reasons.get(name) : undefined,
     };
   });
 }

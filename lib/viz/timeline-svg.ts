@@ -57,12 +57,12 @@ export function timelineSvg(result: RunResult, options: TimelineSvgOptions = {})
   // The critical path: each of its stages' last attempt.
   const graph = result.graph;
   const records = result.stages;
-  const path = criticalPath(graph, (i) => records[graph.stages[i]!.name]?.finishedAt);
+  const path = criticalPath(graph, (i) => records[graph.names[i]!]?.finishedAt);
   const lastBar = new Map<string, number>();
   bars.forEach((b, i) => lastBar.set(b.stage, i));
   const critical = new Set<number>();
   for (const s of path) {
-    const i = lastBar.get(graph.stages[s]!.name);
+    const i = lastBar.get(graph.names[s]!);
     if (i !== undefined) critical.add(i);
   }
 
@@ -84,7 +84,7 @@ export function timelineSvg(result: RunResult, options: TimelineSvgOptions = {})
     textEl('text', { x: margin, y: margin + 14, fill: ink.text, 'font-weight': 600 }, heading),
     laneBands(lanes, laneTop, rowsPerLane, top, left, plotWidth),
     axis(span, x, t0, top, plotHeight, plotWidth, left),
-    criticalLinks(path, graph.stages, lastBar, bars, x, barY),
+    criticalLinks(path, graph.names, lastBar, bars, x, barY),
     el(
       'g',
       { class: 'bars' },
@@ -216,7 +216,7 @@ function bar(
 // mark the path, the lines only join them where they cross the gaps, never over a label.
 function criticalLinks(
   path: readonly number[],
-  stages: readonly { name: string }[],
+  names: readonly string[],
   lastBar: ReadonlyMap<string, number>,
   bars: readonly AttemptBar[],
   x: (t: number) => number,
@@ -224,8 +224,8 @@ function criticalLinks(
 ): string {
   const out: string[] = [];
   for (let k = 1; k < path.length; k++) {
-    const a = lastBar.get(stages[path[k - 1]!]!.name);
-    const b = lastBar.get(stages[path[k]!]!.name);
+    const a = lastBar.get(names[path[k - 1]!]!);
+    const b = lastBar.get(names[path[k]!]!);
     if (a === undefined || b === undefined) continue;
     const d = `M${num(x(bars[a]!.end))},${num(barY(a) + row.bar / 2)}L${num(x(bars[b]!.start))},${num(barY(b) + row.bar / 2)}`;
     out.push(

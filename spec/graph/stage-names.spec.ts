@@ -41,7 +41,7 @@ describe('pipeline.graph() stage names', () => {
     expect(namesOf([a, b, c])).toEqual(['double', 'double-2', 'double-3']);
   });
 
-  test('a stage keeps the name its first graph gave it; new stages of its factory take free numbers', () => {
+  test('a pipeline built from another one’s stages and new ones numbers them all in creation order', () => {
     const { stages } = build();
     new Pipeline().addStages(stages).graph();
     const shared = stages[2] as Stage<number>;
@@ -51,6 +51,38 @@ describe('pipeline.graph() stage names', () => {
     expect(shared.name).toBe('double-2');
     expect(fresh.name).toBe('double-3');
     expect(namesOf(stages)).toEqual(['load', 'double', 'double-2']);
+  });
+
+  test('a pipeline numbers its stages the same way whatever other pipelines were built with them', () => {
+    const first = double(1);
+    const second = double(2);
+    new Pipeline().addStage(second).graph();
+    expect(second.name).toBe('double');
+    new Pipeline().addStages([first, second]).graph();
+
+    expect(namesOf([first, second])).toEqual(['double', 'double-2']);
+  });
+
+  test('a stage’s name holds while a run with it is not over; the next build numbers it again', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const wait = stage({ thread: 'main' }, function wait() {
+      return gate;
+    });
+    const a = wait();
+    const b = wait();
+    const run = new Pipeline().addStages([a, b]).run({ storeDir: false });
+    const alone = new Pipeline().addStage(b);
+    alone.graph();
+    expect(b.name).toBe('wait-2');
+
+    open();
+    const result = await run.done;
+    alone.graph();
+
+    expect(b.name).toBe('wait');
+    expect(Object.keys(result.stages).sort()).toEqual(['wait', 'wait-2']);
+    expect(result.graph.names).toEqual(['wait', 'wait-2']);
   });
 
   test('an automatic name yields to the same name given with .named()', () => {

@@ -1,5 +1,3 @@
-import type { Queue, QueueEvents } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { CancelledError, InternalError, TsdagsError, UncloneableValueError } from '../errors.js';
 import {
   cancelChannel,
@@ -10,14 +8,7 @@ import {
   type StageJobProgress,
   type StageJobResult,
 } from '../remote/protocol.js';
-import {
-  closeRedisClient,
-  createRedisClient,
-  dropRedisClient,
-  redisTarget,
-  type RedisConnection,
-} from '../remote/redis-connection.js';
-import { RedisWatchdog } from '../remote/redis-watchdog.js';
+import { QueueLink, type OpenLink } from '../remote/queue-link.js';
 import { aliasKey, findEarlierJob, sameWork } from '../remote/earlier-jobs.js';
 import { PendingAttempts } from '../remote/pending-attempts.js';
 import { batchWrites } from '../remote/batch-writes.js';
@@ -28,12 +19,6 @@ import type { Stage } from '../stage/stage.js';
 import { AttemptWithdrawn, type Attempt, type Executor } from './executor.js';
 
 export type { BullMQExecutorOptions } from '../remote/executor-options.js';
-
-interface Connected {
-  readonly client: Redis;
-  readonly queue: Queue<StageJobData, StageJobResult>;
-  readonly events: QueueEvents;
-}
 
 type NewJob = { name: string; data: StageJobData; opts: { jobId: string } & Record<string, unknown> };
 
@@ -47,8 +32,6 @@ export class BullMQExecutor implements Executor {
   readonly #runId: string;
   readonly #queueName: string;
   readonly #prefix: string;
-  readonly #redis: RedisConnection;
-  readonly #redisTimeout: number;
   readonly #keepJobs: number;
   #resumes: string | undefined;
   readonly #jobOptions: Record<string, unknown>;
@@ -59,11 +42,9 @@ export class BullMQExecutor implements Executor {
   #toAdd: NewJob[] = [];
   // Jobs a worker took, whose worker is yet to be read (see #readWorkers).
   #taken: [jobId: string, tri: number][] = [];
-  #starting: Promise<Connected> | undefined;
-  #connected: Connected | undefined;
-  #client: Redis | undefined;
-  #watchdog: RedisWatchdog | undefined;
-  readonly #duplicates: Redis[] = [];
+  readonly #link: QueueLink;
+  #starting: Promise<OpenLink> | undefined;
+  #connected: OpenLink | undefined;
   #stopped: unknown;
   // The run stopped after a failure: no job starts that a worker has not taken.
   #withdrawn = false;
@@ -77,15 +58,24 @@ export class BullMQExecutor implements Executor {
       checkExecutorOptions(options);
     this.queueAhead = (cores ?? 0) * (jobsPerCore - 1);
     this.#runId = runId;
-    this.#redis = redis;
     this.#queueName = queue;
     this.#prefix = prefix;
-    this.#redisTimeout = redisTimeout;
     this.#keepJobs = keepJobs;
     this.#resumes = resumes;
     // A stage's retries are its job's attempts (see retryOptions); BullMQ also re-runs a job whose
     // worker was lost (stalled), which is not a new attempt.
     this.#jobOptions = { removeOnComplete: { age: keepJobs }, removeOnFail: { age: keepJobs } };
+    this.#link = new QueueLink({
+      redis,
+      runId,
+      queue,
+      prefix,
+      redisTimeout,
+      lost: (error) => {
+        this.#stopped ??= error;
+        this.#rejectAll(error);
+      },
+    });
   }
 
   /**
@@ -171,7 +161,7 @@ export class BullMQExecutor implements Executor {
   // Removes a job that no worker holds (BullMQ's remove leaves a locked one alone), then `removed`.
   #takeBack(jobId: string, removed: () => void): void {
     const queue = this.#connected?.queue;
-    if (!queue || this.#watchdog?.error) return;
+    if (!queue || this.#link.lostError) return;
     queue.remove(jobId).then(
       (count) => {
         if (count === 1) removed();
@@ -186,7 +176,7 @@ export class BullMQExecutor implements Executor {
     const ids = this.#pending.ids;
     this.#rejectAll(this.#stopped);
     const connected = this.#connected;
-    if (connected && !this.#watchdog?.error) {
+    if (connected && !this.#link.lostError) {
       await Promise.allSettled([
         connected.client.publish(
           cancelChannel(this.#prefix, this.#queueName),
@@ -214,7 +204,7 @@ export class BullMQExecutor implements Executor {
 
   #stopRemote(jobId: string): void {
     const connected = this.#connected;
-    if (!connected || this.#watchdog?.error) return;
+    if (!connected || this.#link.lostError) return;
     void Promise.allSettled([
       this.#remove(connected.queue, jobId),
       connected.client.publish(cancelChannel(this.#prefix, this.#queueName), cancelMessage({ jobId })),
@@ -224,7 +214,7 @@ export class BullMQExecutor implements Executor {
   // Removes a stopped job; one a worker holds is told to stop (the cancel channel) and marked
   // stopped, for the case its worker was lost: BullMQ gives it to another worker once its lock
   // expires, and a mark outlives the cancel message, which reached nobody.
-  async #remove(queue: Connected['queue'], jobId: string): Promise<void> {
+  async #remove(queue: OpenLink['queue'], jobId: string): Promise<void> {
     if ((await queue.remove(jobId)) === 1) return;
     const job = await queue.getJob(jobId);
     if (job && job.data.stopped !== true) await job.updateData({ ...job.data, stopped: true });
@@ -237,25 +227,13 @@ export class BullMQExecutor implements Executor {
   async #close(): Promise<void> {
     this.#stopped ??= new CancelledError('the bullmq executor was closed');
     this.#rejectAll(this.#stopped);
-    this.#watchdog?.stop();
-    const connected = this.#connected;
-    const client = this.#client;
-    if (!client) return;
-    if (!connected || this.#watchdog?.error) {
-      // Redis is not there: BullMQ's close would wait for it. Start it (so that its loops stop)
-      // without waiting, and drop every connection.
-      if (connected) void Promise.allSettled([connected.events.close(), connected.queue.close()]);
-      for (const c of [client, ...this.#duplicates]) dropRedisClient(c);
-      return;
-    }
-    await Promise.allSettled([connected.events.close(), connected.queue.close()]);
-    await closeRedisClient(client);
+    await this.#link.close();
   }
 
   async #flush(): Promise<void> {
     const batch = this.#toAdd;
     this.#toAdd = [];
-    let connected: Connected;
+    let connected: OpenLink;
     try {
       connected = await (this.#starting ??= this.#start());
       if (this.#stopped !== undefined) throw this.#stopped;
@@ -278,7 +256,7 @@ export class BullMQExecutor implements Executor {
   }
 
   // A resumed run: take over the job the earlier run left for the same work, or add a new one.
-  async #adoptOrAdd({ queue, client }: Connected, job: NewJob): Promise<void> {
+  async #adoptOrAdd({ queue, client }: OpenLink, job: NewJob): Promise<void> {
     const own = job.opts.jobId;
     const earlierId = stageJobId(this.#resumes!, job.name, job.data.attempt);
     const earlier = await findEarlierJob(queue, client, this.#prefix, earlierId);
@@ -298,39 +276,16 @@ export class BullMQExecutor implements Executor {
     if (this.#pending.has(own)) await queue.add(job.name, job.data, job.opts);
   }
 
-  async #start(): Promise<Connected> {
-    const target = redisTarget(this.#redis);
-    const client = (this.#client = await createRedisClient(target, `tsdags-run-${this.#runId}`));
-    // BullMQ duplicates the client for its blocking reads; keep them, to drop them if Redis is gone.
-    const duplicate = client.duplicate.bind(client);
-    client.duplicate = (override) => {
-      const copy = duplicate(override);
-      this.#duplicates.push(copy);
-      return copy;
-    };
-    const watchdog = (this.#watchdog = new RedisWatchdog(
-      client,
-      target.address,
-      this.#redisTimeout,
-      (error) => {
-        this.#stopped ??= error;
-        this.#rejectAll(error);
-      },
-    ));
-    await watchdog.ready();
+  // Connects, and settles the attempts from the queue's events.
+  async #start(): Promise<OpenLink> {
+    let link: OpenLink;
+    try {
+      link = await this.#link.open();
+    } catch (error) {
+      throw this.#stopped ?? error;
+    }
     if (this.#stopped !== undefined) throw this.#stopped;
-    const { Queue: BullQueue, QueueEvents: BullQueueEvents } = await import('bullmq');
-    const connection = { connection: client, prefix: this.#prefix };
-    const queue = new BullQueue<StageJobData, StageJobResult>(this.#queueName, connection);
-    queue.on('error', () => {});
-    // Read events from the stream's current end, taken before any job is added, so that none of
-    // this run's events can be missed (QueueEvents' default '$' starts when its first read does).
-    const last = await client.xrevrange(queue.keys.events!, '+', '-', 'COUNT', 1);
-    const events = new BullQueueEvents(this.#queueName, {
-      ...connection,
-      lastEventId: last[0]?.[0] ?? '0-0',
-    });
-    events.on('error', () => {});
+    const { events } = link;
     const pending = this.#pending;
     events.on('active', ({ jobId }) => {
       const tri = pending.tryWaitingForStart(jobId);
@@ -350,9 +305,8 @@ export class BullMQExecutor implements Executor {
     events.on('duplicated', ({ jobId }) => {
       this.#existing(jobId).catch((error: unknown) => pending.take(jobId)?.reject(error));
     });
-    this.#connected = { client, queue, events };
-    if (this.#stopped !== undefined) throw this.#stopped;
-    return this.#connected;
+    this.#connected = link;
+    return link;
   }
 
   // The stages of jobs that workers took have started: which worker took each is the job's
@@ -364,7 +318,7 @@ export class BullMQExecutor implements Executor {
     const taken = this.#taken;
     this.#taken = [];
     const connected = this.#connected;
-    if (!connected || this.#watchdog?.error) return;
+    if (!connected || this.#link.lostError) return;
     const { client, queue } = connected;
     batchWrites(client);
     for (const [id, tri] of taken) {

@@ -1,4 +1,4 @@
-import { childrenOf, lowerBound, type Dag } from './dag.js';
+import { childrenOf, workAndCriticalPath, type Dag } from './dag.js';
 
 /**
  * A makespan lower bound at least as tight as max(CP, W / cores), from idle time that no schedule
@@ -66,9 +66,8 @@ export function forcedIdleBound(dag: Dag, cores: number, candidates = 60): numbe
     idle = Math.max(idle, idleOf([v]), idleOf([...heaviest(v, up), v, ...heaviest(v, down)]));
     for (const u of heavy) if (u < v && has(comparable, v * words, u)) idle = Math.max(idle, idleOf([u, v]));
   }
-  let work = 0;
-  for (let i = 0; i < n; i++) work += dag.work[i]!;
-  return Math.max(lowerBound(dag, cores), (work + idle) / cores);
+  const { work, criticalPath } = workAndCriticalPath(dag);
+  return Math.max(criticalPath, (work + idle) / cores);
 }
 
 // Per task, a bit set of itself and every task reachable through `next`, in one pass over a
